@@ -1,0 +1,34 @@
+// mediagw's configuration: command-line options and the GKeyFile given with --config.
+// docs/operations.md lists every key.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "ice_settings.h"
+
+namespace mediagw {
+
+struct RoomSettings {
+  unsigned max_participants = 16;
+  unsigned max_rooms = 100;
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  unsigned listen_port = 8080;
+  std::string web_root;  // the browser app; defaults to the source tree's gateway/web
+  IceSettings ice;
+  RoomSettings rooms;
+};
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads a GKeyFile; throws ConfigError naming the file, group and key that are wrong.
+Config LoadConfigFile(const std::string& path, Config base = {});
+// Parses "ADDR:PORT" (or "[v6]:PORT") into the config; throws ConfigError.
+void ParseListen(const std::string& listen, Config& config);
+
+}  // namespace mediagw

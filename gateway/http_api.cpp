@@ -1,0 +1,251 @@
+#include "http_api.h"
+
+#include <cstring>
+
+#include "main_context.h"
+#include "messages.h"
+#include "protocol.h"
+
+namespace mediagw {
+namespace {
+
+constexpr gsize kMaxRequestBody = 64 * 1024;
+
+void Respond(SoupServerMessage* msg, guint status, const std::string& body,
+             const char* type = "application/json") {
+  soup_server_message_set_status(msg, status, nullptr);
+  soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+std::string JsonError(const char* code, const std::string& message) {
+  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "error");
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "code");
+  json_builder_add_string_value(b.get(), code);
+  json_builder_set_member_name(b.get(), "message");
+  json_builder_add_string_value(b.get(), message.c_str());
+  json_builder_end_object(b.get());
+  json_builder_end_object(b.get());
+  auto root = GRef<JsonNode>::Adopt(json_builder_get_root(b.get()));
+  return signaling::ToJson(root.get());
+}
+
+void RespondError(SoupServerMessage* msg, guint status, const char* code, const std::string& message) {
+  Respond(msg, status, JsonError(code, message));
+}
+
+JsonNode* RoomJson(Room& room, bool with_participants) {
+  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "name");
+  json_builder_add_string_value(b.get(), room.name().c_str());
+  json_builder_set_member_name(b.get(), "created_at");
+  json_builder_add_int_value(b.get(), room.created_at());
+  json_builder_set_member_name(b.get(), "persistent");
+  json_builder_add_boolean_value(b.get(), room.persistent());
+  json_builder_set_member_name(b.get(), "num_participants");
+  json_builder_add_int_value(b.get(), static_cast<gint64>(room.size()));
+  if (with_participants) {
+    json_builder_set_member_name(b.get(), "participants");
+    json_builder_begin_array(b.get());
+    for (const auto& p : room.Infos()) json_builder_add_value(b.get(), signaling::ParticipantToJson(p));
+    json_builder_end_array(b.get());
+  }
+  json_builder_end_object(b.get());
+  return json_builder_get_root(b.get());
+}
+
+std::string NodeText(JsonNode* node) {
+  auto owned = GRef<JsonNode>::Adopt(node);
+  return signaling::ToJson(owned.get());
+}
+
+const char* ContentType(const std::string& name) {
+  auto ends = [&](const char* ext) { return g_str_has_suffix(name.c_str(), ext); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  return "application/octet-stream";
+}
+
+bool SafeFileName(const std::string& name) {
+  if (name.empty() || name[0] == '.') return false;
+  for (char c : name)
+    if (!g_ascii_isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return name.find("..") == std::string::npos;
+}
+
+}  // namespace
+
+HttpApi::HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main)
+    : config_(config), rooms_(rooms), main_(main) {
+  server_ = GRef<SoupServer>::Adopt(soup_server_new("server-header", "mediagw/0.1 ", nullptr));
+  soup_server_add_handler(server_.get(), "/healthz", HandleHealth, this, nullptr);
+  soup_server_add_websocket_handler(server_.get(), "/v1/signal", nullptr, nullptr, HandleSocket, this,
+                                    nullptr);
+  soup_server_add_handler(server_.get(), "/v1", HandleRest, this, nullptr);
+  soup_server_add_handler(server_.get(), "/", HandleWeb, this, nullptr);
+}
+
+HttpApi::~HttpApi() {
+  sessions_.clear();
+  soup_server_disconnect(server_.get());
+}
+
+void HttpApi::Listen() {
+  auto addr = GRef<GObject>::Adopt(G_OBJECT(
+      g_inet_socket_address_new_from_string(config_.listen_host.c_str(), config_.listen_port)));
+  if (!addr) throw std::runtime_error("bad listen address " + config_.listen_host);
+  GErrorPtr err;
+  if (!soup_server_listen(server_.get(), G_SOCKET_ADDRESS(addr.get()), static_cast<SoupServerListenOptions>(0),
+                          err.out()))
+    throw std::runtime_error("cannot listen on " + config_.listen_host + ":" +
+                             std::to_string(config_.listen_port) + ": " + err->message);
+  GSList* uris = soup_server_get_uris(server_.get());
+  if (uris) port_ = static_cast<unsigned>(g_uri_get_port(static_cast<GUri*>(uris->data)));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+}
+
+void HttpApi::CloseAll(const char* reason) {
+  for (auto& [ptr, session] : sessions_) session->Close(reason);
+}
+
+void HttpApi::HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
+  auto* self = static_cast<HttpApi*>(data);
+  std::string body = "{\"status\":\"ok\",\"rooms\":" + std::to_string(self->rooms_.List().size()) +
+                     ",\"connections\":" + std::to_string(self->sessions_.size()) + "}";
+  Respond(msg, 200, body);
+}
+
+void HttpApi::HandleSocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* conn,
+                           gpointer data) {
+  auto* self = static_cast<HttpApi*>(data);
+  std::weak_ptr<bool> alive = self->alive_;
+  auto session = std::make_unique<SignalingSession>(conn, self->rooms_, [self, alive](SignalingSession* s) {
+    PostToMain<bool>(self->main_, alive, [self, s](bool&) { self->sessions_.erase(s); });
+  });
+  SignalingSession* key = session.get();
+  self->sessions_.emplace(key, std::move(session));
+}
+
+void HttpApi::HandleRest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                         gpointer data) {
+  auto* self = static_cast<HttpApi*>(data);
+  self->Rest(msg, soup_server_message_get_method(msg), path);
+}
+
+void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std::string& path) {
+  // /v1/rooms and /v1/rooms/{room}
+  const std::string prefix = "/v1/rooms";
+  if (path != prefix && path.rfind(prefix + "/", 0) != 0) {
+    RespondError(msg, 404, "not_found", "no such resource: " + path);
+    return;
+  }
+  std::string name = path.size() > prefix.size() + 1 ? path.substr(prefix.size() + 1) : "";
+  if (!name.empty() && name.back() == '/') name.pop_back();
+
+  if (name.empty()) {
+    if (method == "GET") {
+      auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+      json_builder_begin_object(b.get());
+      json_builder_set_member_name(b.get(), "rooms");
+      json_builder_begin_array(b.get());
+      for (Room* r : rooms_.List()) json_builder_add_value(b.get(), RoomJson(*r, false));
+      json_builder_end_array(b.get());
+      json_builder_end_object(b.get());
+      Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
+      return;
+    }
+    if (method == "POST") {
+      SoupMessageBody* body = soup_server_message_get_request_body(msg);
+      auto bytes = GRef<GBytes>::Adopt(soup_message_body_flatten(body));
+      gsize size = 0;
+      const char* text = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
+      if (size > kMaxRequestBody) {
+        RespondError(msg, 413, "too_large", "request body is larger than 65536 bytes");
+        return;
+      }
+      auto parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
+      GErrorPtr err;
+      if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size), err.out()) ||
+          !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser.get()))) {
+        RespondError(msg, 400, "bad_json", "body must be a JSON object like {\"name\": \"room\"}");
+        return;
+      }
+      JsonObject* obj = json_node_get_object(json_parser_get_root(parser.get()));
+      JsonNode* n = json_object_get_member(obj, "name");
+      if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
+          !signaling::IsValidRoomName(json_node_get_string(n))) {
+        RespondError(msg, 400, "bad_field", "name must be 1-64 characters of A-Z a-z 0-9 _ -");
+        return;
+      }
+      Room* room = nullptr;
+      switch (rooms_.Create(json_node_get_string(n), true, &room)) {
+        case RoomRegistry::CreateResult::kCreated:
+          Respond(msg, 201, NodeText(RoomJson(*room, true)));
+          return;
+        case RoomRegistry::CreateResult::kExists:
+          RespondError(msg, 409, "exists", std::string("room ") + json_node_get_string(n) + " exists");
+          return;
+        case RoomRegistry::CreateResult::kLimit:
+          RespondError(msg, 503, "room_limit", "this gateway has reached its room limit");
+          return;
+      }
+    }
+    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on /v1/rooms");
+    return;
+  }
+
+  if (name.find('/') != std::string::npos) {
+    RespondError(msg, 404, "not_found", "no such resource: " + path);
+    return;
+  }
+  Room* room = rooms_.Find(name);
+  if (!room) {
+    RespondError(msg, 404, "unknown_room", "no room named " + name);
+    return;
+  }
+  if (method == "GET") {
+    Respond(msg, 200, NodeText(RoomJson(*room, true)));
+  } else if (method == "DELETE") {
+    rooms_.Delete(name);
+    soup_server_message_set_status(msg, 204, nullptr);
+  } else {
+    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on a room");
+  }
+}
+
+void HttpApi::HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                        gpointer data) {
+  auto* self = static_cast<HttpApi*>(data);
+  std::string p = path;
+  const char* method = soup_server_message_get_method(msg);
+  if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    RespondError(msg, 405, "method_not_allowed", "only GET here");
+    return;
+  }
+  if (p == "/") return self->ServeFile(msg, "index.html");
+  if (p.rfind("/r/", 0) == 0 && signaling::IsValidRoomName(p.substr(3)))
+    return self->ServeFile(msg, "room.html");
+  if (p.rfind("/static/", 0) == 0 && SafeFileName(p.substr(8))) return self->ServeFile(msg, p.substr(8));
+  RespondError(msg, 404, "not_found", "no such page: " + p);
+}
+
+void HttpApi::ServeFile(SoupServerMessage* msg, const std::string& name) {
+  std::string file = config_.web_root + "/" + name;
+  gchar* contents = nullptr;
+  gsize length = 0;
+  if (!g_file_get_contents(file.c_str(), &contents, &length, nullptr)) {
+    RespondError(msg, 404, "not_found", "no such file: " + name);
+    return;
+  }
+  soup_server_message_set_status(msg, 200, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+  soup_server_message_set_response(msg, ContentType(name), SOUP_MEMORY_TAKE, contents, length);
+}
+
+}  // namespace mediagw

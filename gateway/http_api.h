@@ -1,0 +1,46 @@
+// mediagw's HTTP face (libsoup 3): the REST API under /v1, WebSocket signaling at /v1/signal,
+// the browser app, and /healthz. docs/api.yaml is the REST reference.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "mediagw/gref.h"
+#include "room_registry.h"
+#include "signaling_session.h"
+
+namespace mediagw {
+
+class HttpApi {
+ public:
+  HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main);
+  ~HttpApi();
+
+  // Binds the configured address; throws std::runtime_error when it cannot.
+  void Listen();
+  unsigned port() const { return port_; }
+  // Tells every connected client the gateway is going away and closes their connections.
+  void CloseAll(const char* reason);
+  size_t sessions() const { return sessions_.size(); }
+
+ private:
+  static void HandleRest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data);
+  static void HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data);
+  static void HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data);
+  static void HandleSocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* conn,
+                           gpointer data);
+  void Rest(SoupServerMessage* msg, const std::string& method, const std::string& path);
+  void ServeFile(SoupServerMessage* msg, const std::string& name);
+
+  const Config& config_;
+  RoomRegistry& rooms_;
+  GMainContext* main_;
+  GRef<SoupServer> server_;
+  unsigned port_ = 0;
+  std::map<SignalingSession*, std::unique_ptr<SignalingSession>> sessions_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mediagw

@@ -1,0 +1,63 @@
+// A room: the participants in it, and the rules by which each one's media reaches the others.
+// Lives on the main context; owned by the RoomRegistry.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "participant.h"
+#include "room_pipeline.h"
+
+namespace mediagw {
+
+class Room final : public Participant::Listener {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void OnRoomEmpty(Room& room) = 0;
+  };
+
+  // A persistent room (made through REST) stays when its last participant leaves.
+  Room(std::string name, bool persistent, const Config& config, GMainContext* main,
+       Listener* listener);
+  ~Room() override;  // removes everyone with reason "room_deleted"
+
+  const std::string& name() const { return name_; }
+  bool persistent() const { return persistent_; }
+  gint64 created_at() const { return created_at_; }
+  size_t size() const { return participants_.size(); }
+  RoomPipeline& pipeline() { return *pipeline_; }
+
+  // Adds a participant and answers `joined`, or answers an error and returns null.
+  Participant* Join(const std::string& display_name, Participant::Sink* sink,
+                    const signaling::RequestId& id);
+  // The participant left or its connection closed: it is not told again.
+  void Leave(const std::string& participant_id);
+  // The gateway removes the participant and tells it why.
+  void Remove(const std::string& participant_id, const char* reason);
+  void RemoveAll(const char* reason);
+  Participant* Find(const std::string& participant_id) const;
+  void SetMuted(Participant& p, MediaKind kind, bool muted, const signaling::RequestId& id);
+  std::vector<signaling::ParticipantInfo> Infos() const;
+
+ private:
+  void OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack>& track) override;
+  void OnParticipantFailed(Participant& p, const std::string& why) override;
+  void Detach(const std::string& participant_id, const char* reason);
+  void Broadcast(const Participant* except, const std::string& text);
+
+  const std::string name_;
+  const bool persistent_;
+  const Config& config_;
+  GMainContext* const main_;
+  Listener* const listener_;
+  const gint64 created_at_;
+  std::unique_ptr<RoomPipeline> pipeline_;  // declared first among owners: destroyed last
+  std::vector<std::unique_ptr<Participant>> participants_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mediagw
