@@ -1,9 +1,34 @@
 #include "subscribe_connection.h"
 
+#include <gst/sdp/sdp.h>
+
+#include <map>
+
 GST_DEBUG_CATEGORY_STATIC(mediagw_subscribe_debug);
 #define GST_CAT_DEFAULT mediagw_subscribe_debug
 
 namespace mediagw {
+namespace {
+
+std::map<guint32, std::string> MidsBySsrc(const std::string& sdp) {
+  std::map<guint32, std::string> out;
+  GstSDPMessage* raw = nullptr;
+  gst_sdp_message_new_from_text(sdp.c_str(), &raw);
+  GUnique<GstSDPMessage> msg(raw);
+  if (!msg) return out;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg.get()); i++) {
+    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
+    const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
+    for (guint a = 0; mid && a < gst_sdp_media_attributes_len(m); a++) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(m, a);
+      if (g_strcmp0(attr->key, "ssrc") == 0 && attr->value)
+        out[static_cast<guint32>(g_ascii_strtoull(attr->value, nullptr, 10))] = mid;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::shared_ptr<SubscribeConnection> SubscribeConnection::Create(GstBin* pipeline,
                                                                  const std::string& name,
@@ -88,11 +113,19 @@ void SubscribeConnection::LinkSlot(Slot& slot) {
                SubscriberPayloadType(*slot.track), "muted", slot.track->muted, NULL);
   auto qsink = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "sink"));
   auto qsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "src"));
-  if (gst_pad_link(qsrc.get(), slot.sinkpad.get()) != GST_PAD_LINK_OK ||
-      gst_pad_link(slot.forwarder_pad.get(), qsink.get()) != GST_PAD_LINK_OK) {
+  // Caps are the forwarder's to set (per subscriber, with its first packet), so the links are
+  // not checked against what each side would accept before any media flowed.
+  if (gst_pad_link_full(qsrc.get(), slot.sinkpad.get(), GST_PAD_LINK_CHECK_NOTHING) != GST_PAD_LINK_OK ||
+      gst_pad_link_full(slot.forwarder_pad.get(), qsink.get(), GST_PAD_LINK_CHECK_NOTHING) !=
+          GST_PAD_LINK_OK) {
     GST_ERROR("%s: could not link %s", name().c_str(), slot.track->id.c_str());
   }
   gst_element_sync_state_with_parent(slot.queue.get());
+  GstCaps* prefs = nullptr;
+  g_object_get(slot.transceiver.get(), "codec-preferences", &prefs, NULL);
+  GST_INFO("%s: linked %s ssrc %u prefs %" GST_PTR_FORMAT, name().c_str(), slot.track->id.c_str(),
+           slot.ssrc, prefs);
+  if (prefs) gst_caps_unref(prefs);
 }
 
 void SubscribeConnection::UnlinkSlot(Slot& slot) {
@@ -134,12 +167,13 @@ void SubscribeConnection::Negotiate() {
       return;
     }
     state_ = State::kAwaitingAnswer;
+    // webrtcbin 1.22 names a new transceiver's mid only once the answer is in, so each track's
+    // mid is read from the offer itself, by the SSRC its m-line announces.
+    std::map<guint32, std::string> mids = MidsBySsrc(sdp);
     std::vector<OfferedTrack> offered;
     for (const auto& s : slots_) {
       if (!s.track) continue;
-      GCharPtr mid;
-      g_object_get(s.transceiver.get(), "mid", mid.out(), NULL);
-      offered.push_back({mid ? mid.get() : "", s.track->id, s.participant_id, s.kind});
+      offered.push_back({mids[s.ssrc], s.track->id, s.participant_id, s.kind});
     }
     listener_->OnSubscribeOffer(sdp, offered);
   });

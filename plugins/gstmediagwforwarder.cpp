@@ -208,7 +208,7 @@ static void forwarder_request_keyframe(MediagwForwarder* self, bool new_request)
   GST_OBJECT_UNLOCK(self);
   if (!send) return;
 
-  GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, count);
+  GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, count);
   if (have_ssrc) {
     GstStructure* s = gst_event_writable_structure(event);
     gst_structure_set(s, "ssrc", G_TYPE_UINT, ssrc, NULL);
@@ -306,7 +306,6 @@ static GstFlowReturn mediagw_forwarder_chain(GstPad*, GstObject* parent, GstBuff
     guint32 ssrc = s->ssrc;
     gint pt = s->payload_type;
     bool push_caps = s->caps_dirty && caps;
-    s->caps_dirty = s->caps_dirty && !caps;
     GST_OBJECT_UNLOCK(pad);
 
     if (!s->rewriter)
@@ -323,7 +322,12 @@ static GstFlowReturn mediagw_forwarder_chain(GstPad*, GstObject* parent, GstBuff
       s->dropped++;
       continue;
     }
-    if (push_caps) gst_pad_push_event(pad, gst_event_new_caps(forwarder_pad_caps(caps, ssrc, pt)));
+    if (push_caps) {
+      GST_OBJECT_LOCK(pad);
+      s->caps_dirty = false;
+      GST_OBJECT_UNLOCK(pad);
+      gst_pad_push_event(pad, gst_event_new_caps(forwarder_pad_caps(caps, ssrc, pt)));
+    }
     GstBuffer* out = forwarder_make_packet(buffer, &rtp, header_len, ssrc, pt, out_seq, out_ts);
     s->forwarded++;
     // A subscriber that is gone or flushing must not stop the others: its result is ignored.
@@ -412,12 +416,23 @@ static gboolean mediagw_forwarder_src_event(GstPad* pad, GstObject* parent, GstE
 static gboolean mediagw_forwarder_src_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   auto* self = MEDIAGW_FORWARDER(parent);
   if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    // What this subscriber will get: the publisher's caps with its own SSRC and payload type.
     GstCaps* filter = nullptr;
     gst_query_parse_caps(query, &filter);
+    PadState* s = MEDIAGW_FORWARDER_PAD(pad)->state;
+    GST_OBJECT_LOCK(pad);
+    guint32 ssrc = s->ssrc;
+    gint pt = s->payload_type;
+    GST_OBJECT_UNLOCK(pad);
     GST_OBJECT_LOCK(self);
     GstCaps* current = self->priv->info.caps ? gst_caps_ref(self->priv->info.caps) : nullptr;
     GST_OBJECT_UNLOCK(self);
-    GstCaps* base = current ? current : gst_pad_get_pad_template_caps(pad);
+    GstCaps* base = gst_pad_get_pad_template_caps(pad);
+    if (current) {
+      gst_caps_unref(base);
+      base = forwarder_pad_caps(current, ssrc, pt);
+      gst_caps_unref(current);
+    }
     GstCaps* result = filter ? gst_caps_intersect(filter, base) : gst_caps_ref(base);
     gst_caps_unref(base);
     gst_query_set_caps_result(query, result);
@@ -427,11 +442,20 @@ static gboolean mediagw_forwarder_src_query(GstPad* pad, GstObject* parent, GstQ
   return gst_pad_query_default(pad, parent, query);
 }
 
-// Copies the sink pad's stream-start and segment to a new src pad; caps follow with its first
-// buffer because they are rewritten per subscriber.
+// Copies the sink pad's sticky events to a new src pad, in order, with the caps rewritten for
+// it; the caps are pushed again with its first buffer once its SSRC and payload type are set.
 static gboolean copy_sticky_event(GstPad*, GstEvent** event, gpointer user_data) {
-  if (GST_EVENT_TYPE(*event) != GST_EVENT_CAPS)
-    gst_pad_store_sticky_event(GST_PAD(user_data), *event);
+  auto* pad = MEDIAGW_FORWARDER_PAD(user_data);
+  if (GST_EVENT_TYPE(*event) != GST_EVENT_CAPS) {
+    gst_pad_store_sticky_event(GST_PAD(pad), *event);
+    return TRUE;
+  }
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(*event, &caps);
+  GstEvent* rewritten = gst_event_new_caps(
+      forwarder_pad_caps(caps, pad->state->ssrc, pad->state->payload_type));
+  gst_pad_store_sticky_event(GST_PAD(pad), rewritten);
+  gst_event_unref(rewritten);
   return TRUE;
 }
 

@@ -257,6 +257,25 @@ TEST_F(ForwarderTest, PayloadTypeIsMappedPerSubscriberAndExtensionsStripped) {
   gst_caps_unref(caps);
 }
 
+TEST_F(ForwarderTest, CapsSentAfterKeyframeGateCarryTheSsrcSetLater) {
+  gst_harness_set_src_caps_str(pub_, kVp8Caps);
+  GstHarness* late = AddSubscriber();  // requested while caps were known: gets provisional caps
+  gst_harness_push(pub_, Vp8(1, 0, false));  // gated: nothing sent yet
+  g_object_set(SrcPadOf(late), "ssrc", 777u, "payload-type", 98, NULL);
+  gst_harness_push(pub_, Vp8(2, 0, false));
+  gst_harness_push(pub_, Vp8(3, 3000, true));
+  ASSERT_EQ(Drain(late).size(), 1u);
+  GstCaps* caps = gst_pad_get_current_caps(SrcPadOf(late));
+  ASSERT_NE(caps, nullptr);
+  guint ssrc = 0;
+  gint pt = 0;
+  gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
+  gst_structure_get_int(gst_caps_get_structure(caps, 0), "payload", &pt);
+  EXPECT_EQ(ssrc, 777u);
+  EXPECT_EQ(pt, 98);
+  gst_caps_unref(caps);
+}
+
 TEST_F(ForwarderTest, KeyframeRequestsFromAllSubscribersAreCoalesced) {
   gst_harness_set_src_caps_str(pub_, kVp8Caps);
   GstHarness* second = AddSubscriber();

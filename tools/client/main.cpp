@@ -1,0 +1,121 @@
+// mediagw-client: N synthetic participants in one process, speaking mediagw's signaling
+// protocol over webrtcbin. Prints one JSON report on stdout when the duration is over.
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "synthetic_participant.h"
+
+using mediagw::client::Options;
+using mediagw::client::SyntheticParticipant;
+
+int main(int argc, char** argv) {
+  gchar* server = nullptr;
+  gchar* room = nullptr;
+  gchar* name = nullptr;
+  gint participants = 1;
+  gdouble duration = 10;
+  gboolean publish_only = FALSE, subscribe_only = FALSE, no_decode = FALSE;
+  gint width = 320, height = 240, fps = 30;
+  GOptionEntry entries[] = {
+      {"server", 's', 0, G_OPTION_ARG_STRING, &server, "Gateway URL (default ws://127.0.0.1:8080)", "URL"},
+      {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "Room to join (default demo)", "ROOM"},
+      {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name prefix (default bot)", "NAME"},
+      {"participants", 'n', 0, G_OPTION_ARG_INT, &participants, "Participants in this process (default 1)", "N"},
+      {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds to stay (default 10)", "SECONDS"},
+      {"publish-only", 0, 0, G_OPTION_ARG_NONE, &publish_only, "Publish, subscribe to nothing", nullptr},
+      {"subscribe-only", 0, 0, G_OPTION_ARG_NONE, &subscribe_only, "Subscribe, publish nothing", nullptr},
+      {"no-decode", 0, 0, G_OPTION_ARG_NONE, &no_decode,
+       "Count packets and whole frames without decoding", nullptr},
+      {"width", 0, 0, G_OPTION_ARG_INT, &width, "Published video width (default 320)", "PX"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &height, "Published video height (default 240)", "PX"},
+      {"fps", 0, 0, G_OPTION_ARG_INT, &fps, "Published frame rate (default 30)", "FPS"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext* ctx = g_option_context_new("- synthetic mediagw participants");
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  g_option_context_add_group(ctx, gst_init_get_option_group());
+  GError* err = nullptr;
+  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+    fprintf(stderr, "mediagw-client: %s\n", err->message);
+    g_error_free(err);
+    g_option_context_free(ctx);
+    return 2;
+  }
+  g_option_context_free(ctx);
+  if (participants < 1 || participants > 500 || duration <= 0 || (publish_only && subscribe_only)) {
+    fprintf(stderr, "mediagw-client: need 1-500 participants, a positive duration, and at most one "
+                    "of --publish-only/--subscribe-only\n");
+    return 2;
+  }
+  gst_init(nullptr, nullptr);
+
+  Options options;
+  if (server) options.server = server;
+  if (room) options.room = room;
+  options.publish = !subscribe_only;
+  options.subscribe = !publish_only;
+  options.decode = !no_decode;
+  options.width = width;
+  options.height = height;
+  options.fps = fps;
+  std::string prefix = name ? name : "bot";
+  g_free(server);
+  g_free(room);
+  g_free(name);
+
+  SoupSession* session = soup_session_new();
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  std::vector<std::unique_ptr<SyntheticParticipant>> people;
+  for (int i = 0; i < participants; i++) {
+    std::string n = participants == 1 ? prefix : prefix + "-" + std::to_string(i + 1);
+    people.push_back(std::make_unique<SyntheticParticipant>(n, options, session));
+    people.back()->Start();
+  }
+  auto quit = +[](gpointer data) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(data));
+    return G_SOURCE_REMOVE;
+  };
+  g_timeout_add(static_cast<guint>(duration * 1000), quit, loop);
+  guint sigint = g_unix_signal_add(SIGINT, quit, loop);
+  guint sigterm = g_unix_signal_add(SIGTERM, quit, loop);
+  g_main_loop_run(loop);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+
+  // Counters are read before leaving so that they describe the whole stay.
+  JsonBuilder* b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "server");
+  json_builder_add_string_value(b, options.server.c_str());
+  json_builder_set_member_name(b, "room");
+  json_builder_add_string_value(b, options.room.c_str());
+  json_builder_set_member_name(b, "duration_s");
+  json_builder_add_double_value(b, duration);
+  json_builder_set_member_name(b, "decode");
+  json_builder_add_boolean_value(b, options.decode);
+  json_builder_set_member_name(b, "participants");
+  json_builder_begin_array(b);
+  for (auto& p : people) json_builder_add_value(b, p->Report());
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  JsonNode* root = json_builder_get_root(b);
+  gchar* text = json_to_string(root, TRUE);
+  printf("%s\n", text);
+  fflush(stdout);
+  g_free(text);
+  json_node_unref(root);
+  g_object_unref(b);
+
+  for (auto& p : people) p->Leave();
+  gint64 until = g_get_monotonic_time() + 300 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time() < until)
+    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(5000);
+  people.clear();
+  g_main_loop_unref(loop);
+  g_object_unref(session);
+  return 0;
+}

@@ -1,0 +1,461 @@
+#include "synthetic_participant.h"
+
+#include <agent.h>
+#include <gst/rtp/rtp.h>
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include <atomic>
+
+#include "main_context.h"
+
+namespace mediagw::client {
+
+struct SyntheticParticipant::Track {
+  std::string track_id, participant_id, kind;
+  gint64 subscribed_ms = -1;
+  std::atomic<guint64> packets{0};
+  std::atomic<guint64> frames{0};
+  std::atomic<gint64> first_frame_ms{-1};
+  std::atomic<gint64> last_frame_ms{-1};
+  const SyntheticParticipant* owner = nullptr;
+
+  void CountFrame() {
+    gint64 now = owner->NowMs();
+    frames++;
+    gint64 expected = -1;
+    first_frame_ms.compare_exchange_strong(expected, now);
+    last_frame_ms = now;
+  }
+};
+
+namespace {
+
+std::string GetString(JsonObject* o, const char* name) {
+  JsonNode* n = json_object_get_member(o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return "";
+  return json_node_get_string(n);
+}
+
+// Waits for a webrtcbin promise from the main context; webrtcbin works on its own thread.
+GRef<GstPromise> Emit(GstElement* webrtc, const char* signal, gpointer arg) {
+  auto promise = GRef<GstPromise>::Adopt(gst_promise_new());
+  g_signal_emit_by_name(webrtc, signal, arg, promise.get());
+  gst_promise_wait(promise.get());
+  return promise;
+}
+
+std::string SdpText(GstWebRTCSessionDescription* desc) {
+  GCharPtr text(gst_sdp_message_as_text(desc->sdp));
+  return text.get();
+}
+
+}  // namespace
+
+SyntheticParticipant::SyntheticParticipant(std::string name, const Options& options, SoupSession* session)
+    : name_(std::move(name)), options_(options), session_(session) {
+  pipeline_ = GRef<GstElement>::Ref(gst_pipeline_new(("client-" + name_).c_str()));
+}
+
+SyntheticParticipant::~SyntheticParticipant() {
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  if (ws_) g_signal_handlers_disconnect_by_data(ws_.get(), this);
+}
+
+gint64 SyntheticParticipant::NowMs() const { return (g_get_monotonic_time() - join_time_us_) / 1000; }
+
+struct ConnectData {
+  std::weak_ptr<bool> alive;
+  SyntheticParticipant* self;
+};
+
+void SyntheticParticipant::Start() {
+  std::string url = options_.server + "/v1/signal";
+  SoupMessage* msg = soup_message_new("GET", url.c_str());
+  if (!msg) {
+    error_ = "bad server URL " + url;
+    return;
+  }
+  join_time_us_ = g_get_monotonic_time();
+  gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+  soup_session_websocket_connect_async(session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
+                                       OnConnected, new ConnectData{alive_, this});
+  g_object_unref(msg);
+}
+
+void SyntheticParticipant::OnConnected(GObject* source, GAsyncResult* result, gpointer data) {
+  std::unique_ptr<ConnectData> cd(static_cast<ConnectData*>(data));
+  GErrorPtr err;
+  auto conn = GRef<SoupWebsocketConnection>::Adopt(
+      soup_session_websocket_connect_finish(SOUP_SESSION(source), result, err.out()));
+  if (cd->alive.expired()) return;
+  SyntheticParticipant* self = cd->self;
+  if (!conn) {
+    self->error_ = std::string("cannot connect: ") + (err ? err->message : "?");
+    return;
+  }
+  self->ws_ = conn;
+  soup_websocket_connection_set_max_incoming_payload_size(conn.get(), 1024 * 1024);
+  g_signal_connect(conn.get(), "message", G_CALLBACK(OnMessage), self);
+  g_signal_connect(conn.get(), "closed", G_CALLBACK(OnClosed), self);
+  JsonObject* join = json_object_new();
+  json_object_set_string_member(join, "type", "join");
+  json_object_set_string_member(join, "room", self->options_.room.c_str());
+  json_object_set_string_member(join, "name", self->name_.c_str());
+  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(node, join);
+  self->Send(node);
+}
+
+void SyntheticParticipant::Send(JsonNode* node) {
+  auto owned = GRef<JsonNode>::Adopt(node);
+  if (!ws_ || soup_websocket_connection_get_state(ws_.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
+  GCharPtr text(json_to_string(node, FALSE));
+  soup_websocket_connection_send_text(ws_.get(), text.get());
+}
+
+void SyntheticParticipant::SendSdp(const char* type, const std::string& sdp) {
+  JsonObject* o = json_object_new();
+  json_object_set_string_member(o, "type", type);
+  json_object_set_string_member(o, "sdp", sdp.c_str());
+  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(node, o);
+  Send(node);
+}
+
+void SyntheticParticipant::SendCandidate(const char* connection, guint mline, const std::string& candidate) {
+  JsonObject* o = json_object_new();
+  json_object_set_string_member(o, "type", "ice");
+  json_object_set_string_member(o, "connection", connection);
+  json_object_set_string_member(o, "candidate", candidate.c_str());
+  json_object_set_int_member(o, "sdp_mline_index", mline);
+  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(node, o);
+  Send(node);
+}
+
+void SyntheticParticipant::OnMessage(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
+  auto* self = static_cast<SyntheticParticipant*>(data);
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
+  gsize size = 0;
+  const char* text = static_cast<const char*>(g_bytes_get_data(message, &size));
+  auto parser = GRef<JsonParser>::Adopt(json_parser_new());
+  if (!json_parser_load_from_data(parser.get(), text, static_cast<gssize>(size), nullptr)) return;
+  JsonNode* root = json_parser_get_root(parser.get());
+  if (root && JSON_NODE_HOLDS_OBJECT(root)) self->Handle(json_node_get_object(root));
+}
+
+void SyntheticParticipant::OnClosed(SoupWebsocketConnection*, gpointer data) {
+  auto* self = static_cast<SyntheticParticipant*>(data);
+  if (!self->left_ && self->error_.empty()) self->error_ = "signaling connection closed by the server";
+}
+
+void SyntheticParticipant::Handle(JsonObject* msg) {
+  std::string type = GetString(msg, "type");
+  if (g_getenv("MEDIAGW_CLIENT_TRACE")) {
+    auto node = GRef<JsonNode>::Adopt(json_node_init_object(json_node_alloc(), msg));
+    GCharPtr text(json_to_string(node.get(), FALSE));
+    g_printerr("%s <- %s\n", name_.c_str(), text.get());
+  }
+  if (type == "joined") {
+    participant_id_ = GetString(msg, "participant_id");
+    joined_ms_ = NowMs();
+    if (options_.publish) StartPublishing();
+  } else if (type == "publish_answer") {
+    publish_answer_ms_ = NowMs();
+    GstSDPMessage* sdp = nullptr;
+    gst_sdp_message_new_from_text(GetString(msg, "sdp").c_str(), &sdp);
+    GUnique<GstWebRTCSessionDescription> desc(
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
+    Emit(publisher_, "set-remote-description", desc.get());
+  } else if (type == "subscribe_offer") {
+    if (options_.subscribe) OnSubscribeOffer(msg);
+  } else if (type == "ice") {
+    GstElement* target = GetString(msg, "connection") == "subscribe" ? subscriber_ : publisher_;
+    if (target)
+      g_signal_emit_by_name(target, "add-ice-candidate",
+                            static_cast<guint>(json_object_get_int_member(msg, "sdp_mline_index")),
+                            GetString(msg, "candidate").c_str());
+  } else if (type == "error") {
+    g_printerr("%s: error %s: %s\n", name_.c_str(), GetString(msg, "code").c_str(),
+               GetString(msg, "message").c_str());
+    if (error_.empty()) error_ = GetString(msg, "code") + ": " + GetString(msg, "message");
+  } else if (type == "left") {
+    if (!left_) error_ = "removed by the gateway: " + GetString(msg, "reason");
+  }
+}
+
+GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* connection) {
+  GstElement* webrtc = gst_element_factory_make("webrtcbin", name);
+  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  GstObject* ice = nullptr;
+  g_object_get(webrtc, "ice-agent", &ice, NULL);
+  auto ice_ref = GRef<GstObject>::Adopt(ice);
+  g_object_set(ice, "ice-tcp", FALSE, NULL);
+  NiceAgent* agent = nullptr;
+  g_object_get(ice, "agent", &agent, NULL);
+  for (const auto& a : options_.local_addresses) {
+    NiceAddress addr;
+    nice_address_init(&addr);
+    if (nice_address_set_from_string(&addr, a.c_str())) nice_agent_add_local_address(agent, &addr);
+  }
+  g_object_unref(agent);
+  struct Ctx {
+    std::weak_ptr<bool> alive;
+    SyntheticParticipant* self;
+    const char* connection;
+  };
+  g_signal_connect_data(
+      webrtc, "on-ice-candidate",
+      G_CALLBACK(+[](GstElement*, guint mline, gchar* cand, gpointer data) {
+        auto* c = static_cast<Ctx*>(data);
+        std::string candidate = cand;
+        SyntheticParticipant* self = c->self;
+        const char* connection = c->connection;
+        PostToMain<bool>(nullptr, c->alive, [self, connection, mline, candidate](bool&) {
+          self->SendCandidate(connection, mline, candidate);
+        });
+      }),
+      new Ctx{alive_, this, connection}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); },
+      GConnectFlags(0));
+  gst_bin_add(GST_BIN(pipeline_.get()), webrtc);
+  return webrtc;
+}
+
+void SyntheticParticipant::StartPublishing() {
+  publisher_ = MakeWebrtc("publish", "publish");
+  char video_desc[512];
+  g_snprintf(video_desc, sizeof video_desc,
+             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
+             "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=900 target-bitrate=400000 ! "
+             "rtpvp8pay pt=96 picture-id-mode=15-bit mtu=1200",
+             options_.width, options_.height, options_.fps);
+  const char* audio_desc =
+      "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
+      "opusenc ! rtpopuspay pt=111 mtu=1200";
+  struct Source {
+    const char* desc;
+    const char* caps;
+  } sources[] = {
+      {video_desc, "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
+                   "rtcp-fb-nack-pli=(boolean)true"},
+      {audio_desc, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+                   "encoding-params=(string)2"},
+  };
+  for (const auto& src : sources) {
+    GErrorPtr err;
+    GstElement* bin = gst_parse_bin_from_description(src.desc, TRUE, err.out());
+    if (!bin) {
+      error_ = std::string("cannot build the test source: ") + err->message;
+      return;
+    }
+    gst_bin_add(GST_BIN(pipeline_.get()), bin);
+    auto sink = GRef<GstPad>::Adopt(gst_element_request_pad_simple(publisher_, "sink_%u"));
+    GstWebRTCRTPTransceiver* trans = nullptr;
+    g_object_get(sink.get(), "transceiver", &trans, NULL);
+    auto caps = GRef<GstCaps>::Adopt(gst_caps_from_string(src.caps));
+    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                 "codec-preferences", caps.get(), NULL);
+    gst_object_unref(trans);
+    auto binsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "src"));
+    gst_pad_link(binsrc.get(), sink.get());
+  }
+  gst_element_sync_state_with_parent(publisher_);
+  for (GList* l = GST_BIN_CHILDREN(pipeline_.get()); l; l = l->next)
+    gst_element_sync_state_with_parent(GST_ELEMENT(l->data));
+
+  auto offer_promise = Emit(publisher_, "create-offer", nullptr);
+  const GstStructure* reply = gst_promise_get_reply(offer_promise.get());
+  GstWebRTCSessionDescription* offer = nullptr;
+  if (reply) gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  if (!offer) {
+    error_ = "webrtcbin made no publish offer";
+    return;
+  }
+  GUnique<GstWebRTCSessionDescription> owned(offer);
+  Emit(publisher_, "set-local-description", offer);
+  SendSdp("publish", SdpText(offer));
+}
+
+void SyntheticParticipant::OnSubscribeOffer(JsonObject* msg) {
+  offers_++;
+  gint64 now = NowMs();
+  {
+    std::lock_guard lock(tracks_mutex_);
+    JsonNode* tracks_node = json_object_get_member(msg, "tracks");
+    if (tracks_node && JSON_NODE_HOLDS_ARRAY(tracks_node)) {
+      JsonArray* tracks = json_node_get_array(tracks_node);
+      for (guint i = 0; i < json_array_get_length(tracks); i++) {
+        JsonObject* t = json_array_get_object_element(tracks, i);
+        std::string id = GetString(t, "track_id");
+        mid_to_track_[GetString(t, "mid")] = id;
+        if (!tracks_.count(id)) {
+          auto track = std::make_shared<Track>();
+          track->track_id = id;
+          track->participant_id = GetString(t, "participant_id");
+          track->kind = GetString(t, "kind");
+          track->subscribed_ms = now;
+          track->owner = this;
+          tracks_[id] = track;
+        }
+      }
+    }
+  }
+  if (!subscriber_) {
+    subscriber_ = MakeWebrtc("subscribe", "subscribe");
+    g_signal_connect(subscriber_, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+                       if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC)
+                         static_cast<SyntheticParticipant*>(data)->OnIncomingPad(pad);
+                     }),
+                     this);
+    gst_element_sync_state_with_parent(subscriber_);
+  }
+  GstSDPMessage* sdp = nullptr;
+  gst_sdp_message_new_from_text(GetString(msg, "sdp").c_str(), &sdp);
+  GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
+  Emit(subscriber_, "set-remote-description", desc.get());
+  auto answer_promise = Emit(subscriber_, "create-answer", nullptr);
+  const GstStructure* reply = gst_promise_get_reply(answer_promise.get());
+  GstWebRTCSessionDescription* answer = nullptr;
+  if (reply) gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  if (!answer) {
+    error_ = "webrtcbin made no subscribe answer";
+    return;
+  }
+  GUnique<GstWebRTCSessionDescription> owned(answer);
+  Emit(subscriber_, "set-local-description", answer);
+  SendSdp("subscribe_answer", SdpText(answer));
+}
+
+void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(pad, "transceiver", &trans, NULL);
+  GCharPtr mid;
+  if (trans) {
+    g_object_get(trans, "mid", mid.out(), NULL);
+    gst_object_unref(trans);
+  }
+  std::shared_ptr<Track> track;
+  {
+    std::lock_guard lock(tracks_mutex_);
+    auto it = mid ? mid_to_track_.find(mid.get()) : mid_to_track_.end();
+    if (it != mid_to_track_.end()) track = tracks_[it->second];
+  }
+  auto caps = GRef<GstCaps>::Adopt(gst_pad_get_current_caps(pad));
+  const GstStructure* s = caps ? gst_caps_get_structure(caps.get(), 0) : nullptr;
+  std::string encoding = s && gst_structure_get_string(s, "encoding-name") ? gst_structure_get_string(s, "encoding-name") : "";
+  if (!track) {
+    track = std::make_shared<Track>();
+    track->track_id = "unknown-mid-" + std::string(mid ? mid.get() : "?");
+    track->kind = encoding == "OPUS" ? "audio" : "video";
+    track->owner = this;
+    std::lock_guard lock(tracks_mutex_);
+    tracks_[track->track_id] = track;
+  }
+  // Every RTP packet is counted where it leaves webrtcbin; without decoding, a marker bit ends a
+  // whole video frame (audio packets are frames).
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
+                    [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+                      auto* t = static_cast<Track*>(data);
+                      t->packets++;
+                      if (t->owner->options_.decode) return GST_PAD_PROBE_OK;
+                      GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+                      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+                      bool end_of_frame = true;
+                      if (t->kind == "video" && gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) {
+                        end_of_frame = gst_rtp_buffer_get_marker(&rtp);
+                        gst_rtp_buffer_unmap(&rtp);
+                      }
+                      if (end_of_frame) t->CountFrame();
+                      return GST_PAD_PROBE_OK;
+                    },
+                    track.get(), nullptr);
+  std::string desc = "queue max-size-buffers=200 leaky=downstream ! fakesink sync=false async=false";
+  if (options_.decode) {
+    if (encoding == "VP8") desc = "queue ! rtpvp8depay ! vp8dec ! fakesink name=out sync=false async=false";
+    else if (encoding == "H264") desc = "queue ! rtph264depay ! avdec_h264 ! fakesink name=out sync=false async=false";
+    else if (encoding == "OPUS") desc = "queue ! rtpopusdepay ! opusdec ! fakesink name=out sync=false async=false";
+  }
+  GErrorPtr err;
+  GstElement* bin = gst_parse_bin_from_description(desc.c_str(), TRUE, err.out());
+  if (!bin) return;
+  gst_bin_add(GST_BIN(pipeline_.get()), bin);
+  if (options_.decode) {
+    if (GstElement* out = gst_bin_get_by_name(GST_BIN(bin), "out")) {
+      auto out_pad = GRef<GstPad>::Adopt(gst_element_get_static_pad(out, "sink"));
+      gst_pad_add_probe(out_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+                        [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+                          static_cast<Track*>(data)->CountFrame();
+                          return GST_PAD_PROBE_OK;
+                        },
+                        track.get(), nullptr);
+      gst_object_unref(out);
+    }
+  }
+  gst_element_sync_state_with_parent(bin);
+  auto sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
+  gst_pad_link(pad, sink.get());
+}
+
+void SyntheticParticipant::Leave() {
+  left_ = true;
+  if (!ws_) return;
+  JsonObject* o = json_object_new();
+  json_object_set_string_member(o, "type", "leave");
+  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(node, o);
+  Send(node);
+  soup_websocket_connection_close(ws_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+}
+
+JsonNode* SyntheticParticipant::Report() const {
+  auto builder = GRef<JsonBuilder>::Adopt(json_builder_new());
+  JsonBuilder* b = builder.get();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "name");
+  json_builder_add_string_value(b, name_.c_str());
+  json_builder_set_member_name(b, "participant_id");
+  json_builder_add_string_value(b, participant_id_.c_str());
+  json_builder_set_member_name(b, "error");
+  if (error_.empty()) json_builder_add_null_value(b);
+  else json_builder_add_string_value(b, error_.c_str());
+  json_builder_set_member_name(b, "joined_ms");
+  json_builder_add_int_value(b, joined_ms_);
+  json_builder_set_member_name(b, "publish_answer_ms");
+  json_builder_add_int_value(b, publish_answer_ms_);
+  json_builder_set_member_name(b, "subscribe_offers");
+  json_builder_add_int_value(b, offers_);
+  json_builder_set_member_name(b, "tracks");
+  json_builder_begin_array(b);
+  std::lock_guard lock(tracks_mutex_);
+  for (const auto& [id, t] : tracks_) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "track_id");
+    json_builder_add_string_value(b, t->track_id.c_str());
+    json_builder_set_member_name(b, "participant_id");
+    json_builder_add_string_value(b, t->participant_id.c_str());
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, t->kind.c_str());
+    json_builder_set_member_name(b, "packets");
+    json_builder_add_int_value(b, static_cast<gint64>(t->packets.load()));
+    json_builder_set_member_name(b, "frames");
+    json_builder_add_int_value(b, static_cast<gint64>(t->frames.load()));
+    json_builder_set_member_name(b, "subscribed_ms");
+    json_builder_add_int_value(b, t->subscribed_ms);
+    json_builder_set_member_name(b, "first_frame_ms");
+    json_builder_add_int_value(b, t->first_frame_ms.load());
+    json_builder_set_member_name(b, "last_frame_ms");
+    json_builder_add_int_value(b, t->last_frame_ms.load());
+    json_builder_set_member_name(b, "join_to_first_frame_ms");
+    json_builder_add_int_value(b, t->first_frame_ms.load());
+    json_builder_set_member_name(b, "subscribe_to_first_frame_ms");
+    gint64 first = t->first_frame_ms.load();
+    json_builder_add_int_value(b, first >= 0 && t->subscribed_ms >= 0 ? first - t->subscribed_ms : -1);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+}  // namespace mediagw::client

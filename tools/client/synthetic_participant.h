@@ -1,0 +1,90 @@
+// One synthetic participant of mediagw-client: joins a room over the signaling protocol,
+// publishes a VP8 test pattern and an Opus tone from webrtcbin, subscribes to everyone else, and
+// counts what arrives per remote track.
+#pragma once
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mediagw/gstref.h"
+
+namespace mediagw::client {
+
+struct Options {
+  std::string server = "ws://127.0.0.1:8080";
+  std::string room = "demo";
+  bool publish = true;
+  bool subscribe = true;
+  bool decode = true;
+  int width = 320;
+  int height = 240;
+  int fps = 30;
+  std::vector<std::string> local_addresses = {"127.0.0.1"};
+};
+
+// What one remote track delivered. Times are milliseconds since this participant sent `join`.
+struct TrackStats {
+  std::string track_id;
+  std::string participant_id;
+  std::string kind;
+  guint64 packets = 0;
+  guint64 frames = 0;          // decoded frames; with --no-decode, whole frames (marker bits)
+  gint64 subscribed_ms = -1;   // when the offer carrying this track arrived
+  gint64 first_frame_ms = -1;
+  gint64 last_frame_ms = -1;
+};
+
+class SyntheticParticipant {
+ public:
+  SyntheticParticipant(std::string name, const Options& options, SoupSession* session);
+  ~SyntheticParticipant();
+
+  void Start();
+  void Leave();
+  JsonNode* Report() const;  // transfer full
+
+ private:
+  struct Track;  // one remote track: counters touched by streaming threads
+
+  static void OnConnected(GObject* source, GAsyncResult* result, gpointer data);
+  static void OnMessage(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data);
+  static void OnClosed(SoupWebsocketConnection*, gpointer data);
+  void Handle(JsonObject* msg);
+  void Send(JsonNode* node);  // takes the node
+  void SendSdp(const char* type, const std::string& sdp);
+  void SendCandidate(const char* connection, guint mline, const std::string& candidate);
+
+  void StartPublishing();
+  void OnSubscribeOffer(JsonObject* msg);
+  GstElement* MakeWebrtc(const char* name, const char* connection);
+  void OnIncomingPad(GstPad* pad);  // streaming thread
+  gint64 NowMs() const;
+
+  const std::string name_;
+  const Options options_;
+  SoupSession* session_;
+  GRef<SoupWebsocketConnection> ws_;
+  GRef<GstElement> pipeline_;
+  GstElement* publisher_ = nullptr;   // owned by pipeline_
+  GstElement* subscriber_ = nullptr;  // owned by pipeline_
+  std::string participant_id_;
+  std::string error_;
+  gint64 join_time_us_ = 0;
+  gint64 joined_ms_ = -1;
+  gint64 publish_answer_ms_ = -1;
+  int offers_ = 0;
+  bool left_ = false;
+
+  mutable std::mutex tracks_mutex_;  // guards the map, not the counters
+  std::map<std::string, std::string> mid_to_track_;  // main context
+  std::map<std::string, std::shared_ptr<Track>> tracks_;  // by track id
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mediagw::client
