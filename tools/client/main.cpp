@@ -80,6 +80,18 @@ int main(int argc, char** argv) {
     return G_SOURCE_REMOVE;
   };
   g_timeout_add(static_cast<guint>(duration * 1000), quit, loop);
+  // Stop early once the gateway has removed every participant.
+  struct Watch {
+    std::vector<std::unique_ptr<SyntheticParticipant>>* people;
+    GMainLoop* loop;
+  } watch{&people, loop};
+  g_timeout_add(200, +[](gpointer data) -> gboolean {
+    auto* w = static_cast<Watch*>(data);
+    for (auto& p : *w->people)
+      if (!p->removed()) return G_SOURCE_CONTINUE;
+    g_main_loop_quit(w->loop);
+    return G_SOURCE_REMOVE;
+  }, &watch);
   guint sigint = g_unix_signal_add(SIGINT, quit, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, quit, loop);
   g_main_loop_run(loop);

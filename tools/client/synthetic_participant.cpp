@@ -147,7 +147,9 @@ void SyntheticParticipant::OnMessage(SoupWebsocketConnection*, gint type, GBytes
 
 void SyntheticParticipant::OnClosed(SoupWebsocketConnection*, gpointer data) {
   auto* self = static_cast<SyntheticParticipant*>(data);
-  if (!self->left_ && self->error_.empty()) self->error_ = "signaling connection closed by the server";
+  if (self->left_) return;
+  self->removed_ = true;
+  if (self->error_.empty()) self->error_ = "signaling connection closed by the server";
 }
 
 void SyntheticParticipant::Handle(JsonObject* msg) {
@@ -169,7 +171,10 @@ void SyntheticParticipant::Handle(JsonObject* msg) {
         gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
     Emit(publisher_, "set-remote-description", desc.get());
   } else if (type == "subscribe_offer") {
+    last_offer_ms_ = NowMs();
     if (options_.subscribe) OnSubscribeOffer(msg);
+  } else if (type == "participant_left") {
+    left_ms_[GetString(msg, "participant_id")] = NowMs();
   } else if (type == "ice") {
     GstElement* target = GetString(msg, "connection") == "subscribe" ? subscriber_ : publisher_;
     if (target)
@@ -181,7 +186,10 @@ void SyntheticParticipant::Handle(JsonObject* msg) {
                GetString(msg, "message").c_str());
     if (error_.empty()) error_ = GetString(msg, "code") + ": " + GetString(msg, "message");
   } else if (type == "left") {
-    if (!left_) error_ = "removed by the gateway: " + GetString(msg, "reason");
+    if (!left_) {
+      error_ = "removed by the gateway: " + GetString(msg, "reason");
+      removed_ = true;
+    }
   }
 }
 
@@ -425,6 +433,15 @@ JsonNode* SyntheticParticipant::Report() const {
   json_builder_add_int_value(b, publish_answer_ms_);
   json_builder_set_member_name(b, "subscribe_offers");
   json_builder_add_int_value(b, offers_);
+  json_builder_set_member_name(b, "last_offer_ms");
+  json_builder_add_int_value(b, last_offer_ms_);
+  json_builder_set_member_name(b, "participants_left");
+  json_builder_begin_object(b);
+  for (const auto& [id, ms] : left_ms_) {
+    json_builder_set_member_name(b, id.c_str());
+    json_builder_add_int_value(b, ms);
+  }
+  json_builder_end_object(b);
   json_builder_set_member_name(b, "tracks");
   json_builder_begin_array(b);
   std::lock_guard lock(tracks_mutex_);

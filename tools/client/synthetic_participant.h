@@ -47,6 +47,8 @@ class SyntheticParticipant {
 
   void Start();
   void Leave();
+  // The gateway removed this participant or closed its connection.
+  bool removed() const { return removed_; }
   JsonNode* Report() const;  // transfer full
 
  private:
@@ -79,7 +81,10 @@ class SyntheticParticipant {
   gint64 joined_ms_ = -1;
   gint64 publish_answer_ms_ = -1;
   int offers_ = 0;
+  gint64 last_offer_ms_ = -1;
+  std::map<std::string, gint64> left_ms_;  // other participants' participant_left, by id
   bool left_ = false;
+  bool removed_ = false;
 
   mutable std::mutex tracks_mutex_;  // guards the map, not the counters
   std::map<std::string, std::string> mid_to_track_;  // main context

@@ -1,0 +1,104 @@
+// Integration on loopback: the real mediagw and real mediagw-client participants (webrtcbin)
+// exchanging media through the forwarder.
+#include <gtest/gtest.h>
+
+#include "processes.h"
+
+namespace mediagw::testing {
+namespace {
+
+const ReportParticipant* Only(const std::vector<ReportParticipant>& r) {
+  return r.size() == 1 ? &r[0] : nullptr;
+}
+
+TEST(RoomIntegration, ThreeParticipantsDecodeEachOtherAfterOneLeavesAndLateJoinerGetsVideoFast) {
+  GatewayProcess gw;
+  const std::string url = gw.ws_url();
+  // A and B stay 16 s; C leaves after 6 s; D joins at 9 s for 5 s.
+  ClientProcess a(url, {"--room", "meet", "--name", "A", "--duration", "16"});
+  ClientProcess b(url, {"--room", "meet", "--name", "B", "--duration", "16"});
+  ClientProcess c(url, {"--room", "meet", "--name", "C", "--duration", "6"});
+  auto rc = ReadReport(c.Wait().get());
+  gint64 c_left_at_a_ms = (g_get_monotonic_time() - a.started_us()) / 1000;
+  g_usleep(3 * G_USEC_PER_SEC);
+  ClientProcess d(url, {"--room", "meet", "--name", "D", "--duration", "5"});
+  auto rd = ReadReport(d.Wait().get());
+  auto ra = ReadReport(a.Wait().get());
+  auto rb = ReadReport(b.Wait().get());
+  const ReportParticipant *pa = Only(ra), *pb = Only(rb), *pc = Only(rc), *pd = Only(rd);
+  ASSERT_TRUE(pa && pb && pc && pd) << gw.Log();
+  for (auto* p : {pa, pb, pc, pd}) EXPECT_EQ(p->error, "") << p->name;
+
+  // Everyone decoded everyone else who was there, video and audio.
+  for (auto* p : {pa, pb, pc}) {
+    for (auto* q : {pa, pb, pc}) {
+      if (p == q) continue;
+      EXPECT_GT(p->FramesFrom(q->participant_id, "video"), 30) << p->name << " from " << q->name;
+      EXPECT_GT(p->FramesFrom(q->participant_id, "audio"), 50) << p->name << " from " << q->name;
+    }
+  }
+  // After C left, A and B kept receiving each other to the end (well after C's departure).
+  const ReportTrack* ab = pa->TrackFrom(pb->participant_id, "video");
+  const ReportTrack* ba = pb->TrackFrom(pa->participant_id, "video");
+  ASSERT_TRUE(ab && ba);
+  EXPECT_GT(ab->last_frame_ms, c_left_at_a_ms + 5000);
+  EXPECT_GT(ba->last_frame_ms, c_left_at_a_ms + 5000);
+  bool told = false;  // A was told C left
+  for (const auto& [id, ms] : pa->left) told |= id == pc->participant_id;
+  EXPECT_TRUE(told);
+
+  // The late joiner decoded A's and B's video within 1 s of its subscription, and nothing of C.
+  for (auto* q : {pa, pb}) {
+    const ReportTrack* t = pd->TrackFrom(q->participant_id, "video");
+    ASSERT_TRUE(t) << "D has no video from " << q->name;
+    ASSERT_GE(t->first_frame_ms, 0) << "D decoded nothing from " << q->name;
+    EXPECT_LE(t->first_frame_ms - t->subscribed_ms, 1000) << "D waited for " << q->name << "'s video";
+    EXPECT_GT(pd->FramesFrom(q->participant_id, "audio"), 20);
+  }
+  EXPECT_EQ(pd->TrackFrom(pc->participant_id, "video"), nullptr);
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+TEST(RoomIntegration, RestShowsParticipantsAndTracksAndDeleteDisconnectsEveryone) {
+  GatewayProcess gw;
+  ClientProcess a(gw.ws_url(), {"--room", "r2", "--name", "A", "--duration", "30", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "r2", "--name", "B", "--duration", "30", "--no-decode"});
+  std::string body;
+  gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  int tracks = 0;
+  while (g_get_monotonic_time() < until && tracks < 4) {
+    g_usleep(200000);
+    if (HttpRequest("GET", gw.http_url() + "/v1/rooms/r2", "", &body) != 200) continue;
+    tracks = 0;
+    for (size_t pos = 0; (pos = body.find("\"kind\"", pos)) != std::string::npos; pos++) tracks++;
+  }
+  EXPECT_EQ(tracks, 4) << body;
+  EXPECT_NE(body.find("\"name\":\"A\""), std::string::npos);
+  EXPECT_EQ(HttpRequest("DELETE", gw.http_url() + "/v1/rooms/r2", "", nullptr), 204u);
+  EXPECT_EQ(HttpRequest("GET", gw.http_url() + "/v1/rooms/r2", "", &body), 404u);
+  auto ra = ReadReport(a.Wait().get());
+  ASSERT_EQ(ra.size(), 1u);
+  EXPECT_NE(ra[0].error.find("room_deleted"), std::string::npos) << ra[0].error;
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+TEST(RoomIntegration, KilledClientIsRemovedAndOthersRenegotiatedWithin15s) {
+  GatewayProcess gw;
+  ClientProcess a(gw.ws_url(), {"--room", "k", "--name", "A", "--duration", "14", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "k", "--name", "B", "--duration", "60", "--no-decode"});
+  g_usleep(5 * G_USEC_PER_SEC);
+  b.Kill();
+  gint64 killed_at_a_ms = (g_get_monotonic_time() - a.started_us()) / 1000;
+  auto ra = ReadReport(a.Wait().get());
+  ASSERT_EQ(ra.size(), 1u);
+  ASSERT_EQ(ra[0].left.size(), 1u) << "A was never told that B left";
+  EXPECT_LE(ra[0].left[0].second - killed_at_a_ms, 15000);
+  EXPECT_GE(ra[0].last_offer_ms, ra[0].left[0].second - 100);  // renegotiated without B's tracks
+  std::string body;
+  EXPECT_EQ(HttpRequest("GET", gw.http_url() + "/v1/rooms", "", &body), 200u);
+  EXPECT_EQ(body.find("\"k\""), std::string::npos) << "room k should be gone: " << body;
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace mediagw::testing
