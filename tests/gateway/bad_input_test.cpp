@@ -1,0 +1,154 @@
+// What a client sends cannot hurt the gateway: each kind of bad input gets an `error` with its
+// code, the connection stays usable, and other participants keep exchanging media meanwhile.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "processes.h"
+#include "ws_client.h"
+
+namespace mediagw::testing {
+namespace {
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gw_ = new GatewayProcess("[rooms]\nmax_participants=2\n"); }
+  static void TearDownTestSuite() {
+    delete gw_;
+    gw_ = nullptr;
+  }
+
+  std::string Url() const { return gw_->ws_url() + "/v1/signal"; }
+
+  // Sends `text` and returns the code of the error it gets.
+  static std::string ErrorCodeFor(WsClient& ws, const std::string& text) {
+    ws.SendText(text);
+    std::string reply = ws.WaitFor("error");
+    EXPECT_FALSE(reply.empty()) << "no error for " << text.substr(0, 80);
+    EXPECT_FALSE(JsonField(reply, "message").empty());
+    return JsonField(reply, "code");
+  }
+
+  static void Join(WsClient& ws, const std::string& room) {
+    ws.SendText(R"({"type":"join","room":")" + room + R"(","name":"tester"})");
+    ASSERT_FALSE(ws.WaitFor("joined").empty());
+  }
+
+  static GatewayProcess* gw_;
+};
+GatewayProcess* BadInputTest::gw_ = nullptr;
+
+TEST_F(BadInputTest, MalformedJsonIsAnErrorAndTheConnectionStaysUsable) {
+  WsClient ws(Url());
+  EXPECT_EQ(ErrorCodeFor(ws, "{\"type\": \"join\", "), "bad_json");
+  EXPECT_EQ(ErrorCodeFor(ws, "not json at all"), "bad_json");
+  EXPECT_EQ(ErrorCodeFor(ws, "[]"), "bad_json");
+  Join(ws, "json-room");
+}
+
+TEST_F(BadInputTest, UnknownTypeAndMissingFieldsAreNamed) {
+  WsClient ws(Url());
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"teleport","id":"7"})"), "unknown_type");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"join","room":"x"})"), "missing_field");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"join","room":"../etc","name":"n"})"), "bad_field");
+}
+
+TEST_F(BadInputTest, BinaryFramesAreRejected) {
+  WsClient ws(Url());
+  ws.SendBinary(std::string("\x00\x01\x02", 3));
+  std::string reply = ws.WaitFor("error");
+  EXPECT_EQ(JsonField(reply, "code"), "bad_json");
+}
+
+TEST_F(BadInputTest, MessageOver64KiBIsTooLarge) {
+  WsClient ws(Url());
+  Join(ws, "big-room");
+  std::string sdp(70 * 1024, 'x');
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"publish","sdp":")" + sdp + "\"}"), "too_large");
+  EXPECT_TRUE(ws.open());
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"mute","kind":"smell","muted":true})"), "bad_field");
+}
+
+TEST_F(BadInputTest, MessagesBeforeJoinAreNotJoined) {
+  WsClient ws(Url());
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"publish","sdp":"v=0"})"), "not_joined");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"mute","kind":"audio","muted":true})"), "not_joined");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"leave"})"), "not_joined");
+}
+
+TEST_F(BadInputTest, InvalidSdpIsBadSdp) {
+  WsClient ws(Url());
+  Join(ws, "sdp-room");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"publish","sdp":"hello"})"), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"publish","sdp":"v=0\r\ns=-\r\n"})"), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"publish","sdp":"v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"})"),
+            "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"subscribe_answer","sdp":"v=0\r\nm=audio 0 RTP/AVP 0\r\n"})"),
+            "bad_sdp");
+  // Parses and passes our checks, but no subscribe offer is waiting for it.
+  const std::string plausible =
+      "v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\n"
+      "c=IN IP4 0.0.0.0\\r\\na=ice-ufrag:abcd\\r\\na=ice-pwd:abcdefghijklmnopqrstuvwx\\r\\n"
+      "a=fingerprint:sha-256 00:11\\r\\na=setup:active\\r\\na=mid:0\\r\\na=recvonly\\r\\n"
+      "a=rtpmap:96 VP8/90000\\r\\n";
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"subscribe_answer","sdp":")" + plausible + "\"}"), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, R"({"type":"ice","connection":"publish","candidate":"x","sdp_mline_index":0})"),
+            "bad_field");
+  ws.SendText(R"({"type":"leave"})");
+  EXPECT_FALSE(ws.WaitFor("left").empty());
+}
+
+TEST_F(BadInputTest, JoiningAFullRoomIsRoomFull) {
+  WsClient a(Url()), b(Url()), c(Url());
+  Join(a, "full-room");
+  Join(b, "full-room");
+  EXPECT_EQ(ErrorCodeFor(c, R"({"type":"join","room":"full-room","name":"third"})"), "room_full");
+  EXPECT_EQ(ErrorCodeFor(a, R"({"type":"join","room":"other","name":"again"})"), "already_joined");
+  Join(c, "another-room");  // the refused client can still go elsewhere
+}
+
+TEST_F(BadInputTest, GatewaySurvivesAFloodOfGarbageWhileOthersExchangeMedia) {
+  ClientProcess pair(gw_->ws_url(), {"--room", "calm", "--participants", "2", "--duration", "8",
+                                     "--no-decode"});
+  {
+    WsClient ws(Url());
+    const char* garbage[] = {"{", "}", "null", "0", "\"\"", "{\"type\":null}", "{\"type\":{}}",
+                             "{\"type\":\"ice\",\"connection\":\"publish\",\"candidate\":1}",
+                             "{\"type\":\"join\",\"room\":\"calm\",\"name\":\"x\",\"id\":5}"};
+    for (int round = 0; round < 50; round++)
+      for (const char* g : garbage) ws.SendText(g);
+    EXPECT_FALSE(ws.WaitFor("error").empty());
+    // A frame far beyond any limit closes only that connection.
+    WsClient huge(Url());
+    huge.SendText(std::string(2 * 1024 * 1024, 'a'));
+    g_usleep(300000);
+  }
+  auto report = ReadReport(pair.Wait().get());
+  ASSERT_EQ(report.size(), 2u);
+  for (const auto& p : report) {
+    EXPECT_EQ(p.error, "");
+    EXPECT_GT(p.FramesFrom(report[&p == &report[0] ? 1 : 0].participant_id, "video"), 60) << p.name;
+  }
+  std::string body;
+  EXPECT_EQ(HttpRequest("GET", gw_->http_url() + "/healthz", "", &body), 200u);
+  EXPECT_TRUE(gw_->running());
+}
+
+TEST_F(BadInputTest, RestRejectsBadBodiesWithJsonErrors) {
+  std::string body;
+  EXPECT_EQ(HttpRequest("POST", gw_->http_url() + "/v1/rooms", "{nope", &body), 400u);
+  EXPECT_EQ(JsonField(body, "error"), "");  // error is an object, not a string
+  EXPECT_NE(body.find("\"bad_json\""), std::string::npos);
+  EXPECT_EQ(HttpRequest("POST", gw_->http_url() + "/v1/rooms", R"({"name":"no spaces"})", &body), 400u);
+  EXPECT_EQ(HttpRequest("POST", gw_->http_url() + "/v1/rooms", std::string(70000, ' '), &body), 413u);
+  EXPECT_EQ(HttpRequest("GET", gw_->http_url() + "/v1/rooms/nobody-here", "", &body), 404u);
+  EXPECT_NE(body.find("\"unknown_room\""), std::string::npos);
+  EXPECT_EQ(HttpRequest("PUT", gw_->http_url() + "/v1/rooms", "", &body), 405u);
+  EXPECT_EQ(HttpRequest("POST", gw_->http_url() + "/v1/rooms", R"({"name":"made"})", &body), 201u);
+  EXPECT_EQ(HttpRequest("POST", gw_->http_url() + "/v1/rooms", R"({"name":"made"})", &body), 409u);
+  EXPECT_EQ(HttpRequest("GET", gw_->http_url() + "/r/bad%20name", "", &body), 404u);
+  EXPECT_EQ(HttpRequest("GET", gw_->http_url() + "/static/.hidden", "", &body), 404u);
+}
+
+}  // namespace
+}  // namespace mediagw::testing
