@@ -122,8 +122,11 @@ WebRtcEndpoint::~WebRtcEndpoint() {
   // Stop the element first so no streaming thread runs, then take it out of the room.
   gst_element_set_state(webrtc_.get(), GST_STATE_NULL);
   if (GST_OBJECT_PARENT(webrtc_.get()) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, webrtc_.get());
-  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
-                                       reinterpret_cast<gpointer>(HandleIceCandidate), nullptr);
+  // Nothing may call back into a half-destroyed endpoint, even if webrtcbin outlives it.
+  for (gpointer fn : {reinterpret_cast<gpointer>(HandleIceCandidate),
+                      reinterpret_cast<gpointer>(HandlePadAdded),
+                      reinterpret_cast<gpointer>(HandleConnectionState)})
+    g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr, fn, nullptr);
 }
 
 void WebRtcEndpoint::HandleIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer data) {

@@ -100,5 +100,41 @@ TEST(RoomIntegration, KilledClientIsRemovedAndOthersRenegotiatedWithin15s) {
   EXPECT_EQ(gw.Stop(), 0);
 }
 
+TEST(RoomIntegration, H264IsForwardedAndMutingStopsVideoOnlyWhileMuted) {
+  GatewayProcess gw;
+  // A publishes H.264 and mutes its video from 3 s to 6 s; B publishes VP8.
+  ClientProcess a(gw.ws_url(), {"--room", "mute", "--name", "A", "--video-codec", "h264",
+                                "--mute-video-at", "3", "--mute-video-for", "3", "--duration", "10"});
+  ClientProcess b(gw.ws_url(), {"--room", "mute", "--name", "B", "--duration", "10"});
+  auto ra = ReadReport(a.Wait().get());
+  auto rb = ReadReport(b.Wait().get());
+  ASSERT_EQ(ra.size(), 1u);
+  ASSERT_EQ(rb.size(), 1u);
+  const ReportTrack* h264 = rb[0].TrackFrom(ra[0].participant_id, "video");
+  ASSERT_NE(h264, nullptr);
+  EXPECT_GT(h264->frames, 60) << "B decoded too little of A's H.264";
+  EXPECT_GE(h264->max_gap_ms, 2500) << "video kept flowing while muted";
+  EXPECT_LE(h264->max_gap_ms, 4500) << "video did not resume promptly after unmute";
+  EXPECT_GT(h264->last_frame_ms, 8000) << "video did not resume after unmute";
+  EXPECT_EQ(rb[0].track_muted_events, 2);  // muted, then unmuted
+  const ReportTrack* audio = rb[0].TrackFrom(ra[0].participant_id, "audio");
+  ASSERT_NE(audio, nullptr);
+  EXPECT_LT(audio->max_gap_ms, 1000) << "muting video must not touch audio";
+  EXPECT_GT(ra[0].FramesFrom(rb[0].participant_id, "video"), 60);
+}
+
+TEST(RoomIntegration, ShutdownTellsEveryParticipantAndExitsZero) {
+  GatewayProcess gw;
+  ClientProcess a(gw.ws_url(), {"--room", "bye", "--name", "A", "--duration", "60", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "bye", "--name", "B", "--duration", "60", "--no-decode"});
+  g_usleep(4 * G_USEC_PER_SEC);
+  EXPECT_EQ(gw.Stop(), 0);
+  for (auto* c : {&a, &b}) {
+    auto r = ReadReport(c->Wait().get());
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_NE(r[0].error.find("shutdown"), std::string::npos) << r[0].error;
+  }
+}
+
 }  // namespace
 }  // namespace mediagw::testing

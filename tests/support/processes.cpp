@@ -189,6 +189,7 @@ std::vector<ReportParticipant> ReadReport(JsonNode* report) {
     rp.participant_id = json_object_get_string_member(p, "participant_id");
     if (!json_object_get_null_member(p, "error")) rp.error = json_object_get_string_member(p, "error");
     rp.last_offer_ms = json_object_get_int_member(p, "last_offer_ms");
+    rp.track_muted_events = json_object_get_int_member(p, "track_muted_events");
     JsonObject* left = json_object_get_object_member(p, "participants_left");
     GList* members = json_object_get_members(left);
     for (GList* l = members; l; l = l->next)
@@ -207,6 +208,7 @@ std::vector<ReportParticipant> ReadReport(JsonNode* report) {
       rt.subscribed_ms = json_object_get_int_member(t, "subscribed_ms");
       rt.first_frame_ms = json_object_get_int_member(t, "first_frame_ms");
       rt.last_frame_ms = json_object_get_int_member(t, "last_frame_ms");
+      rt.max_gap_ms = json_object_get_int_member(t, "max_gap_ms");
       rp.tracks.push_back(rt);
     }
     out.push_back(rp);

@@ -71,10 +71,12 @@ GRef<JsonNode> ParseJson(const std::string& text);
 struct ReportTrack {
   std::string track_id, participant_id, kind;
   gint64 packets = 0, frames = 0, subscribed_ms = -1, first_frame_ms = -1, last_frame_ms = -1;
+  gint64 max_gap_ms = 0;
 };
 struct ReportParticipant {
   std::string name, participant_id, error;
   gint64 last_offer_ms = -1;
+  gint64 track_muted_events = 0;
   std::vector<std::pair<std::string, gint64>> left;
   std::vector<ReportTrack> tracks;
   // Frames of `kind` received from participant `from` (0 when none).

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   gdouble duration = 10;
   gboolean publish_only = FALSE, subscribe_only = FALSE, no_decode = FALSE;
   gint width = 320, height = 240, fps = 30;
+  gchar* video_codec = nullptr;
+  gdouble mute_at = -1, mute_for = 3;
   GOptionEntry entries[] = {
       {"server", 's', 0, G_OPTION_ARG_STRING, &server, "Gateway URL (default ws://127.0.0.1:8080)", "URL"},
       {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "Room to join (default demo)", "ROOM"},
@@ -34,6 +36,11 @@ int main(int argc, char** argv) {
       {"width", 0, 0, G_OPTION_ARG_INT, &width, "Published video width (default 320)", "PX"},
       {"height", 0, 0, G_OPTION_ARG_INT, &height, "Published video height (default 240)", "PX"},
       {"fps", 0, 0, G_OPTION_ARG_INT, &fps, "Published frame rate (default 30)", "FPS"},
+      {"video-codec", 0, 0, G_OPTION_ARG_STRING, &video_codec, "vp8 (default) or h264", "CODEC"},
+      {"mute-video-at", 0, 0, G_OPTION_ARG_DOUBLE, &mute_at,
+       "Mute own video this many seconds after start (default never)", "SECONDS"},
+      {"mute-video-for", 0, 0, G_OPTION_ARG_DOUBLE, &mute_for, "How long to stay muted (default 3)",
+       "SECONDS"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext* ctx = g_option_context_new("- synthetic mediagw participants");
   g_option_context_add_main_entries(ctx, entries, nullptr);
@@ -62,6 +69,15 @@ int main(int argc, char** argv) {
   options.width = width;
   options.height = height;
   options.fps = fps;
+  std::string codec = video_codec ? video_codec : "vp8";
+  g_free(video_codec);
+  if (codec != "vp8" && codec != "h264") {
+    fprintf(stderr, "mediagw-client: --video-codec must be vp8 or h264\n");
+    return 2;
+  }
+  options.video_codec = codec;
+  options.mute_video_at = mute_at;
+  options.mute_video_for = mute_for;
   std::string prefix = name ? name : "bot";
   g_free(server);
   g_free(room);
@@ -74,6 +90,20 @@ int main(int argc, char** argv) {
     std::string n = participants == 1 ? prefix : prefix + "-" + std::to_string(i + 1);
     people.push_back(std::make_unique<SyntheticParticipant>(n, options, session));
     people.back()->Start();
+  }
+  struct MuteTimer {
+    std::vector<std::unique_ptr<SyntheticParticipant>>* people;
+    bool muted;
+  };
+  static MuteTimer mute{&people, true}, unmute{&people, false};
+  auto toggle = +[](gpointer data) -> gboolean {
+    auto* m = static_cast<MuteTimer*>(data);
+    for (auto& p : *m->people) p->SendMute(m->muted);
+    return G_SOURCE_REMOVE;
+  };
+  if (mute_at >= 0) {
+    g_timeout_add(static_cast<guint>(mute_at * 1000), toggle, &mute);
+    g_timeout_add(static_cast<guint>((mute_at + mute_for) * 1000), toggle, &unmute);
   }
   auto quit = +[](gpointer data) -> gboolean {
     g_main_loop_quit(static_cast<GMainLoop*>(data));

@@ -18,6 +18,7 @@ struct SyntheticParticipant::Track {
   std::atomic<guint64> frames{0};
   std::atomic<gint64> first_frame_ms{-1};
   std::atomic<gint64> last_frame_ms{-1};
+  std::atomic<gint64> max_gap_ms{0};  // longest time between two frames
   const SyntheticParticipant* owner = nullptr;
 
   void CountFrame() {
@@ -25,7 +26,8 @@ struct SyntheticParticipant::Track {
     frames++;
     gint64 expected = -1;
     first_frame_ms.compare_exchange_strong(expected, now);
-    last_frame_ms = now;
+    gint64 previous = last_frame_ms.exchange(now);
+    if (previous >= 0 && now - previous > max_gap_ms) max_gap_ms = now - previous;
   }
 };
 
@@ -173,6 +175,8 @@ void SyntheticParticipant::Handle(JsonObject* msg) {
   } else if (type == "subscribe_offer") {
     last_offer_ms_ = NowMs();
     if (options_.subscribe) OnSubscribeOffer(msg);
+  } else if (type == "track_muted") {
+    track_muted_events_++;
   } else if (type == "participant_left") {
     left_ms_[GetString(msg, "participant_id")] = NowMs();
   } else if (type == "ice") {
@@ -232,12 +236,17 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
 
 void SyntheticParticipant::StartPublishing() {
   publisher_ = MakeWebrtc("publish", "publish");
+  const bool h264 = options_.video_codec == "h264";
   char video_desc[512];
+  // Keyframes only on request (a PLI) or every 30 s, so that tests exercise the request path.
   g_snprintf(video_desc, sizeof video_desc,
-             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
-             "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=900 target-bitrate=400000 ! "
-             "rtpvp8pay pt=96 picture-id-mode=15-bit mtu=1200",
-             options_.width, options_.height, options_.fps);
+             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %s",
+             options_.width, options_.height, options_.fps,
+             h264 ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=900 bitrate=400 ! "
+                    "video/x-h264,profile=constrained-baseline ! "
+                    "rtph264pay pt=102 config-interval=-1 aggregate-mode=zero-latency mtu=1200"
+                  : "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=900 target-bitrate=400000 ! "
+                    "rtpvp8pay pt=96 picture-id-mode=15-bit mtu=1200");
   const char* audio_desc =
       "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
       "opusenc ! rtpopuspay pt=111 mtu=1200";
@@ -245,8 +254,11 @@ void SyntheticParticipant::StartPublishing() {
     const char* desc;
     const char* caps;
   } sources[] = {
-      {video_desc, "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
-                   "rtcp-fb-nack-pli=(boolean)true"},
+      {video_desc, h264 ? "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+                          "packetization-mode=(string)1,"
+                          "rtcp-fb-nack-pli=(boolean)true"
+                        : "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
+                          "rtcp-fb-nack-pli=(boolean)true"},
       {audio_desc, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
                    "encoding-params=(string)2"},
   };
@@ -405,6 +417,16 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
   gst_pad_link(pad, sink.get());
 }
 
+void SyntheticParticipant::SendMute(bool muted) {
+  JsonObject* o = json_object_new();
+  json_object_set_string_member(o, "type", "mute");
+  json_object_set_string_member(o, "kind", "video");
+  json_object_set_boolean_member(o, "muted", muted);
+  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(node, o);
+  Send(node);
+}
+
 void SyntheticParticipant::Leave() {
   left_ = true;
   if (!ws_) return;
@@ -435,6 +457,8 @@ JsonNode* SyntheticParticipant::Report() const {
   json_builder_add_int_value(b, offers_);
   json_builder_set_member_name(b, "last_offer_ms");
   json_builder_add_int_value(b, last_offer_ms_);
+  json_builder_set_member_name(b, "track_muted_events");
+  json_builder_add_int_value(b, track_muted_events_);
   json_builder_set_member_name(b, "participants_left");
   json_builder_begin_object(b);
   for (const auto& [id, ms] : left_ms_) {
@@ -463,6 +487,8 @@ JsonNode* SyntheticParticipant::Report() const {
     json_builder_add_int_value(b, t->first_frame_ms.load());
     json_builder_set_member_name(b, "last_frame_ms");
     json_builder_add_int_value(b, t->last_frame_ms.load());
+    json_builder_set_member_name(b, "max_gap_ms");
+    json_builder_add_int_value(b, t->max_gap_ms.load());
     json_builder_set_member_name(b, "join_to_first_frame_ms");
     json_builder_add_int_value(b, t->first_frame_ms.load());
     json_builder_set_member_name(b, "subscribe_to_first_frame_ms");

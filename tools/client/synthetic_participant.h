@@ -25,6 +25,9 @@ struct Options {
   int width = 320;
   int height = 240;
   int fps = 30;
+  std::string video_codec = "vp8";  // or "h264"
+  double mute_video_at = -1;        // seconds after start; < 0: never
+  double mute_video_for = 3;
   std::vector<std::string> local_addresses = {"127.0.0.1"};
 };
 
@@ -47,6 +50,7 @@ class SyntheticParticipant {
 
   void Start();
   void Leave();
+  void SendMute(bool muted);
   // The gateway removed this participant or closed its connection.
   bool removed() const { return removed_; }
   JsonNode* Report() const;  // transfer full
@@ -82,6 +86,7 @@ class SyntheticParticipant {
   gint64 publish_answer_ms_ = -1;
   int offers_ = 0;
   gint64 last_offer_ms_ = -1;
+  int track_muted_events_ = 0;
   std::map<std::string, gint64> left_ms_;  // other participants' participant_left, by id
   bool left_ = false;
   bool removed_ = false;
