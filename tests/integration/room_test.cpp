@@ -55,6 +55,9 @@ TEST(RoomIntegration, ThreeParticipantsDecodeEachOtherAfterOneLeavesAndLateJoine
     EXPECT_LE(t->first_frame_ms - t->subscribed_ms, 1000) << "D waited for " << q->name << "'s video";
     EXPECT_GT(pd->FramesFrom(q->participant_id, "audio"), 20);
   }
+  // On loopback nothing is lost, so no subscriber may see a sequence gap on any track.
+  for (auto* p : {pa, pb, pc, pd})
+    for (const auto& t : p->tracks) EXPECT_EQ(t.seq_gaps, 0) << p->name << " " << t.track_id;
   EXPECT_EQ(pd->TrackFrom(pc->participant_id, "video"), nullptr);
   EXPECT_EQ(gw.Stop(), 0);
 }
@@ -117,6 +120,7 @@ TEST(RoomIntegration, H264IsForwardedAndMutingStopsVideoOnlyWhileMuted) {
   EXPECT_LE(h264->max_gap_ms, 4500) << "video did not resume promptly after unmute";
   EXPECT_GT(h264->last_frame_ms, 8000) << "video did not resume after unmute";
   EXPECT_EQ(rb[0].track_muted_events, 2);  // muted, then unmuted
+  EXPECT_EQ(h264->seq_gaps, 0) << "B saw a sequence jump across the mute";
   const ReportTrack* audio = rb[0].TrackFrom(ra[0].participant_id, "audio");
   ASSERT_NE(audio, nullptr);
   EXPECT_LT(audio->max_gap_ms, 1000) << "muting video must not touch audio";
@@ -134,6 +138,30 @@ TEST(RoomIntegration, ShutdownTellsEveryParticipantAndExitsZero) {
     ASSERT_EQ(r.size(), 1u);
     EXPECT_NE(r[0].error.find("shutdown"), std::string::npos) << r[0].error;
   }
+}
+
+TEST(RoomIntegration, MediaUsesOnlyTheConfiguredUdpPortRange) {
+  GatewayProcess gw("min_port=47100\nmax_port=47140\n");
+  setenv("MEDIAGW_CLIENT_TRACE", "1", 1);  // the client logs every message it receives
+  ClientProcess a(gw.ws_url(), {"--room", "ports", "--name", "A", "--duration", "4", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "ports", "--name", "B", "--duration", "4", "--no-decode"});
+  unsetenv("MEDIAGW_CLIENT_TRACE");
+  auto ra = ReadReport(a.Wait().get());
+  ReadReport(b.Wait().get());
+  ASSERT_EQ(ra.size(), 1u);
+  // Every candidate the gateway sent names 127.0.0.1 and a port in the range.
+  std::string log = a.Stderr() + b.Stderr();
+  int candidates = 0;
+  for (size_t pos = 0; (pos = log.find("\"candidate\":\"candidate:", pos)) != std::string::npos; pos++) {
+    std::string line = log.substr(pos, log.find('"', pos + 25) - pos);
+    auto host = line.find("127.0.0.1 ");
+    ASSERT_NE(host, std::string::npos) << line;
+    int port = std::stoi(line.substr(host + 10));
+    EXPECT_GE(port, 47100) << line;
+    EXPECT_LE(port, 47140) << line;
+    candidates++;
+  }
+  EXPECT_GE(candidates, 4);  // publish and subscribe connection, two participants
 }
 
 }  // namespace

@@ -137,6 +137,8 @@ GRef<JsonNode> ClientProcess::Wait() {
   return ParseJson(ReadFile(dir_.path() + "/report.json"));
 }
 
+std::string ClientProcess::Stderr() const { return ReadFile(dir_.path() + "/err.log"); }
+
 void ClientProcess::Kill() {
   g_subprocess_send_signal(proc_.get(), SIGKILL);
   g_subprocess_wait(proc_.get(), nullptr, nullptr);
@@ -209,6 +211,7 @@ std::vector<ReportParticipant> ReadReport(JsonNode* report) {
       rt.first_frame_ms = json_object_get_int_member(t, "first_frame_ms");
       rt.last_frame_ms = json_object_get_int_member(t, "last_frame_ms");
       rt.max_gap_ms = json_object_get_int_member(t, "max_gap_ms");
+      rt.seq_gaps = json_object_get_int_member(t, "seq_gaps");
       rp.tracks.push_back(rt);
     }
     out.push_back(rp);

@@ -52,6 +52,7 @@ class ClientProcess {
   // Waits for the client to finish by itself and parses its report (null if none).
   GRef<JsonNode> Wait();
   void Kill();  // SIGKILL: the client vanishes without leaving
+  std::string Stderr() const;
 
   gint64 started_us() const { return started_us_; }
 
@@ -72,6 +73,7 @@ struct ReportTrack {
   std::string track_id, participant_id, kind;
   gint64 packets = 0, frames = 0, subscribed_ms = -1, first_frame_ms = -1, last_frame_ms = -1;
   gint64 max_gap_ms = 0;
+  gint64 seq_gaps = 0;
 };
 struct ReportParticipant {
   std::string name, participant_id, error;

@@ -19,6 +19,10 @@ struct SyntheticParticipant::Track {
   std::atomic<gint64> first_frame_ms{-1};
   std::atomic<gint64> last_frame_ms{-1};
   std::atomic<gint64> max_gap_ms{0};  // longest time between two frames
+  // Sequence continuity as the receiving webrtcbin hands packets on (streaming thread only).
+  bool have_seq = false;
+  guint16 last_seq = 0;
+  std::atomic<guint64> seq_gaps{0};  // packets whose sequence number is not the previous + 1
   const SyntheticParticipant* owner = nullptr;
 
   void CountFrame() {
@@ -372,21 +376,23 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
     std::lock_guard lock(tracks_mutex_);
     tracks_[track->track_id] = track;
   }
-  // Every RTP packet is counted where it leaves webrtcbin; without decoding, a marker bit ends a
-  // whole video frame (audio packets are frames).
+  // Every RTP packet is counted, and its sequence number checked, where it leaves webrtcbin.
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
                     [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
                       auto* t = static_cast<Track*>(data);
                       t->packets++;
-                      if (t->owner->options_.decode) return GST_PAD_PROBE_OK;
                       GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
                       GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-                      bool end_of_frame = true;
-                      if (t->kind == "video" && gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) {
-                        end_of_frame = gst_rtp_buffer_get_marker(&rtp);
-                        gst_rtp_buffer_unmap(&rtp);
-                      }
-                      if (end_of_frame) t->CountFrame();
+                      if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+                      guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+                      if (t->have_seq && seq != static_cast<guint16>(t->last_seq + 1)) t->seq_gaps++;
+                      t->have_seq = true;
+                      t->last_seq = seq;
+                      // Without decoding, a marker bit ends a whole video frame; audio packets
+                      // are frames.
+                      bool end_of_frame = t->kind != "video" || gst_rtp_buffer_get_marker(&rtp);
+                      gst_rtp_buffer_unmap(&rtp);
+                      if (!t->owner->options_.decode && end_of_frame) t->CountFrame();
                       return GST_PAD_PROBE_OK;
                     },
                     track.get(), nullptr);
@@ -487,6 +493,8 @@ JsonNode* SyntheticParticipant::Report() const {
     json_builder_add_int_value(b, t->first_frame_ms.load());
     json_builder_set_member_name(b, "last_frame_ms");
     json_builder_add_int_value(b, t->last_frame_ms.load());
+    json_builder_set_member_name(b, "seq_gaps");
+    json_builder_add_int_value(b, static_cast<gint64>(t->seq_gaps.load()));
     json_builder_set_member_name(b, "max_gap_ms");
     json_builder_add_int_value(b, t->max_gap_ms.load());
     json_builder_set_member_name(b, "join_to_first_frame_ms");
