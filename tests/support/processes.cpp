@@ -93,6 +93,11 @@ GatewayProcess::GatewayProcess(const std::string& extra_config) {
 
 GatewayProcess::~GatewayProcess() { Stop(); }
 
+int GatewayProcess::pid() const {
+  const char* id = proc_ ? g_subprocess_get_identifier(proc_.get()) : nullptr;
+  return id ? atoi(id) : 0;
+}
+
 bool GatewayProcess::running() { return proc_ && g_subprocess_get_identifier(proc_.get()) != nullptr; }
 
 int GatewayProcess::Stop() {

@@ -35,6 +35,7 @@ class GatewayProcess {
   std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
   std::string http_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   bool running();
+  int pid() const;
   // SIGTERM, then waits; returns the exit status (or -1 if it had to be killed).
   int Stop();
   std::string Log() const;

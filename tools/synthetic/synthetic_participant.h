@@ -1,18 +1,21 @@
-// One synthetic participant of mediagw-client: joins a room over the signaling protocol,
-// publishes a VP8 test pattern and an Opus tone from webrtcbin, subscribes to everyone else, and
-// counts what arrives per remote track.
+// One synthetic participant of mediagw-client and mediagw-load: joins a room over the signaling
+// protocol, publishes a VP8 (or H.264) test pattern and an Opus tone from webrtcbin, subscribes
+// to everyone else, and counts what arrives per remote track.
 #pragma once
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "encoded_loop.h"
 #include "mediagw/gstref.h"
+#include "send_times.h"
 
 namespace mediagw::client {
 
@@ -29,18 +32,12 @@ struct Options {
   double mute_video_at = -1;        // seconds after start; < 0: never
   double mute_video_for = 3;
   std::vector<std::string> local_addresses = {"127.0.0.1"};
-};
-
-// What one remote track delivered. Times are milliseconds since this participant sent `join`.
-struct TrackStats {
-  std::string track_id;
-  std::string participant_id;
-  std::string kind;
-  guint64 packets = 0;
-  guint64 frames = 0;          // decoded frames; with --no-decode, whole frames (marker bits)
-  gint64 subscribed_ms = -1;   // when the offer carrying this track arrived
-  gint64 first_frame_ms = -1;
-  gint64 last_frame_ms = -1;
+  // mediagw-load: publish this pre-encoded loop instead of encoding live (VP8 only).
+  std::shared_ptr<const EncodedLoop> loop;
+  // mediagw-load: record when each VP8 frame is sent and measure when it arrives.
+  SendTimes* send_times = nullptr;
+  guint receive_latency_ms = 200;  // the subscribing webrtcbin's jitterbuffer
+  gint64 measure_from_us = 0;      // latency samples only from this monotonic time on
 };
 
 class SyntheticParticipant {
@@ -51,6 +48,8 @@ class SyntheticParticipant {
   void Start();
   void Leave();
   void SendMute(bool muted);
+  // Stops all media (before Report() when latency samples are wanted: no thread appends then).
+  void StopMedia();
   // The gateway removed this participant or closed its connection.
   bool removed() const { return removed_; }
   JsonNode* Report() const;  // transfer full
@@ -67,6 +66,10 @@ class SyntheticParticipant {
   void SendCandidate(const char* connection, guint mline, const std::string& candidate);
 
   void StartPublishing();
+  bool BuildLiveSources(GstElement* sources[2], const char* caps[2]);
+  void BuildLoopSources(GstElement* sources[2], const char* caps[2]);
+  static gboolean FeedVideo(gpointer data);
+  static gboolean FeedAudio(gpointer data);
   void OnSubscribeOffer(JsonObject* msg);
   GstElement* MakeWebrtc(const char* name, const char* connection);
   void OnIncomingPad(GstPad* pad);  // streaming thread
@@ -87,6 +90,13 @@ class SyntheticParticipant {
   int offers_ = 0;
   gint64 last_offer_ms_ = -1;
   int track_muted_events_ = 0;
+  // Publishing from an EncodedLoop (main context).
+  GstElement* video_src_ = nullptr;  // appsrc, owned by pipeline_
+  GstElement* audio_src_ = nullptr;
+  size_t video_pos_ = 0, audio_pos_ = 0;
+  std::atomic<bool> restart_loop_{false};  // set on a PLI from a streaming thread
+  guint video_timer_ = 0, audio_timer_ = 0;
+  SendTimes::Table* sent_ = nullptr;
   std::map<std::string, gint64> left_ms_;  // other participants' participant_left, by id
   bool left_ = false;
   bool removed_ = false;

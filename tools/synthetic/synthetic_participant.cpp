@@ -1,7 +1,9 @@
 #include "synthetic_participant.h"
 
 #include <agent.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/rtp/rtp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 
@@ -23,6 +25,11 @@ struct SyntheticParticipant::Track {
   bool have_seq = false;
   guint16 last_seq = 0;
   std::atomic<guint64> seq_gaps{0};  // packets whose sequence number is not the previous + 1
+  std::atomic<guint64> lost{0};      // packets skipped by forward jumps of the sequence number
+  std::atomic<gint64> first_packet_ms{-1};
+  // Latency measurement (mediagw-load): the publisher's send times, and the samples taken.
+  SendTimes::Table* sent = nullptr;
+  std::vector<gint32> latency_us;  // streaming thread until the report
   const SyntheticParticipant* owner = nullptr;
 
   void CountFrame() {
@@ -36,6 +43,16 @@ struct SyntheticParticipant::Track {
 };
 
 namespace {
+
+constexpr const char* kVp8Caps =
+    "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
+    "rtcp-fb-nack-pli=(boolean)true";
+constexpr const char* kH264Caps =
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+    "packetization-mode=(string)1,rtcp-fb-nack-pli=(boolean)true";
+constexpr const char* kOpusCaps =
+    "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+    "encoding-params=(string)2";
 
 std::string GetString(JsonObject* o, const char* name) {
   JsonNode* n = json_object_get_member(o, name);
@@ -64,6 +81,8 @@ SyntheticParticipant::SyntheticParticipant(std::string name, const Options& opti
 }
 
 SyntheticParticipant::~SyntheticParticipant() {
+  if (video_timer_) g_source_remove(video_timer_);
+  if (audio_timer_) g_source_remove(audio_timer_);
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   if (ws_) g_signal_handlers_disconnect_by_data(ws_.get(), this);
 }
@@ -238,8 +257,7 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
   return webrtc;
 }
 
-void SyntheticParticipant::StartPublishing() {
-  publisher_ = MakeWebrtc("publish", "publish");
+bool SyntheticParticipant::BuildLiveSources(GstElement* sources[2], const char* caps[2]) {
   const bool h264 = options_.video_codec == "h264";
   char video_desc[512];
   // Keyframes only on request (a PLI) or every 30 s, so that tests exercise the request path.
@@ -248,41 +266,120 @@ void SyntheticParticipant::StartPublishing() {
              options_.width, options_.height, options_.fps,
              h264 ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=900 bitrate=400 ! "
                     "video/x-h264,profile=constrained-baseline ! "
-                    "rtph264pay pt=102 config-interval=-1 aggregate-mode=zero-latency mtu=1200"
+                    "rtph264pay name=pay pt=102 config-interval=-1 aggregate-mode=zero-latency mtu=1200"
                   : "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=900 target-bitrate=400000 ! "
-                    "rtpvp8pay pt=96 picture-id-mode=15-bit mtu=1200");
-  const char* audio_desc =
+                    "rtpvp8pay name=pay pt=96 picture-id-mode=15-bit mtu=1200");
+  const char* descs[2] = {
+      video_desc,
       "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
-      "opusenc ! rtpopuspay pt=111 mtu=1200";
-  struct Source {
-    const char* desc;
-    const char* caps;
-  } sources[] = {
-      {video_desc, h264 ? "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
-                          "packetization-mode=(string)1,"
-                          "rtcp-fb-nack-pli=(boolean)true"
-                        : "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
-                          "rtcp-fb-nack-pli=(boolean)true"},
-      {audio_desc, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
-                   "encoding-params=(string)2"},
-  };
-  for (const auto& src : sources) {
+      "opusenc ! rtpopuspay pt=111 mtu=1200"};
+  caps[0] = h264 ? kH264Caps : kVp8Caps;
+  caps[1] = kOpusCaps;
+  for (int i = 0; i < 2; i++) {
     GErrorPtr err;
-    GstElement* bin = gst_parse_bin_from_description(src.desc, TRUE, err.out());
-    if (!bin) {
+    sources[i] = gst_parse_bin_from_description(descs[i], TRUE, err.out());
+    if (!sources[i]) {
       error_ = std::string("cannot build the test source: ") + err->message;
-      return;
+      if (i == 1) gst_object_unref(sources[0]);
+      return false;
     }
-    gst_bin_add(GST_BIN(pipeline_.get()), bin);
+  }
+  return true;
+}
+
+void SyntheticParticipant::BuildLoopSources(GstElement* sources[2], const char* caps[2]) {
+  const char* descs[2] = {
+      "appsrc name=src is-live=true format=time do-timestamp=true ! "
+      "rtpvp8pay name=pay pt=96 picture-id-mode=15-bit mtu=1200",
+      "appsrc name=src is-live=true format=time do-timestamp=true ! rtpopuspay pt=111 mtu=1200"};
+  GstCaps* src_caps[2] = {options_.loop->video_caps.get(), options_.loop->audio_caps.get()};
+  GstElement** appsrcs[2] = {&video_src_, &audio_src_};
+  for (int i = 0; i < 2; i++) {
+    sources[i] = gst_parse_bin_from_description(descs[i], TRUE, nullptr);
+    *appsrcs[i] = gst_bin_get_by_name(GST_BIN(sources[i]), "src");
+    g_object_set(*appsrcs[i], "caps", src_caps[i], NULL);
+    gst_object_unref(*appsrcs[i]);  // the bin holds it
+  }
+  caps[0] = kVp8Caps;
+  caps[1] = kOpusCaps;
+  // A PLI reaches the payloader as an upstream GstForceKeyUnit: restart the loop at its keyframe.
+  auto pay = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(sources[0]), "pay"));
+  auto paysink = GRef<GstPad>::Adopt(gst_element_get_static_pad(pay.get(), "sink"));
+  gst_pad_add_probe(paysink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                    [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+                      if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+                        static_cast<std::atomic<bool>*>(data)->store(true);
+                      return GST_PAD_PROBE_OK;
+                    },
+                    &restart_loop_, nullptr);
+  video_timer_ = g_timeout_add(1000 / options_.loop->fps, FeedVideo, this);
+  audio_timer_ = g_timeout_add(20, FeedAudio, this);
+}
+
+gboolean SyntheticParticipant::FeedVideo(gpointer data) {
+  auto* self = static_cast<SyntheticParticipant*>(data);
+  const auto& frames = self->options_.loop->video;
+  if (self->restart_loop_.exchange(false) || self->video_pos_ >= frames.size()) self->video_pos_ = 0;
+  GstBuffer* buf = gst_buffer_copy(frames[self->video_pos_++].get());  // shares the memory
+  GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer(GST_APP_SRC(self->video_src_), buf);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean SyntheticParticipant::FeedAudio(gpointer data) {
+  auto* self = static_cast<SyntheticParticipant*>(data);
+  const auto& frames = self->options_.loop->audio;
+  if (self->audio_pos_ >= frames.size()) self->audio_pos_ = 0;
+  GstBuffer* buf = gst_buffer_copy(frames[self->audio_pos_++].get());
+  GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer(GST_APP_SRC(self->audio_src_), buf);
+  return G_SOURCE_CONTINUE;
+}
+
+void SyntheticParticipant::StartPublishing() {
+  publisher_ = MakeWebrtc("publish", "publish");
+  if (options_.send_times) sent_ = options_.send_times->Register(participant_id_);
+  GstElement* sources[2] = {nullptr, nullptr};
+  const char* caps_text[2] = {nullptr, nullptr};
+  if (options_.loop) {
+    BuildLoopSources(sources, caps_text);
+  } else if (!BuildLiveSources(sources, caps_text)) {
+    return;
+  }
+  for (int i = 0; i < 2; i++) {
+    gst_bin_add(GST_BIN(pipeline_.get()), sources[i]);
     auto sink = GRef<GstPad>::Adopt(gst_element_request_pad_simple(publisher_, "sink_%u"));
     GstWebRTCRTPTransceiver* trans = nullptr;
     g_object_get(sink.get(), "transceiver", &trans, NULL);
-    auto caps = GRef<GstCaps>::Adopt(gst_caps_from_string(src.caps));
+    auto caps = GRef<GstCaps>::Adopt(gst_caps_from_string(caps_text[i]));
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                  "codec-preferences", caps.get(), NULL);
     gst_object_unref(trans);
-    auto binsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "src"));
+    auto binsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(sources[i], "src"));
     gst_pad_link(binsrc.get(), sink.get());
+  }
+  if (sent_) {
+    // When each frame leaves the payloader, by picture id (its first packet).
+    auto pay = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(sources[0]), "pay"));
+    auto paysrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(pay.get(), "src"));
+    // rtpvp8pay pushes each frame as a buffer list; its first packet starts the frame.
+    gst_pad_add_probe(paysrc.get(),
+                      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+                        GstBuffer* first = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                                               ? gst_buffer_list_get(GST_PAD_PROBE_INFO_BUFFER_LIST(info), 0)
+                                               : GST_PAD_PROBE_INFO_BUFFER(info);
+                        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+                        if (!first || !gst_rtp_buffer_map(first, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+                        guint16 pid = 0;
+                        if (Vp8FrameStartPictureId(static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp)),
+                                                   gst_rtp_buffer_get_payload_len(&rtp), &pid))
+                          (*static_cast<SendTimes::Table*>(data))[pid & 0x7fff].store(
+                              g_get_monotonic_time(), std::memory_order_relaxed);
+                        gst_rtp_buffer_unmap(&rtp);
+                        return GST_PAD_PROBE_OK;
+                      },
+                      sent_, nullptr);
   }
   gst_element_sync_state_with_parent(publisher_);
   for (GList* l = GST_BIN_CHILDREN(pipeline_.get()); l; l = l->next)
@@ -327,6 +424,7 @@ void SyntheticParticipant::OnSubscribeOffer(JsonObject* msg) {
   }
   if (!subscriber_) {
     subscriber_ = MakeWebrtc("subscribe", "subscribe");
+    g_object_set(subscriber_, "latency", options_.receive_latency_ms, NULL);
     g_signal_connect(subscriber_, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
                        if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC)
                          static_cast<SyntheticParticipant*>(data)->OnIncomingPad(pad);
@@ -368,6 +466,10 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
   auto caps = GRef<GstCaps>::Adopt(gst_pad_get_current_caps(pad));
   const GstStructure* s = caps ? gst_caps_get_structure(caps.get(), 0) : nullptr;
   std::string encoding = s && gst_structure_get_string(s, "encoding-name") ? gst_structure_get_string(s, "encoding-name") : "";
+  if (track && options_.send_times && track->kind == "video" && !track->sent) {
+    track->sent = options_.send_times->Find(track->participant_id);
+    track->latency_us.reserve(4096);
+  }
   if (!track) {
     track = std::make_shared<Track>();
     track->track_id = "unknown-mid-" + std::string(mid ? mid.get() : "?");
@@ -385,9 +487,25 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
                       GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
                       if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
                       guint16 seq = gst_rtp_buffer_get_seq(&rtp);
-                      if (t->have_seq && seq != static_cast<guint16>(t->last_seq + 1)) t->seq_gaps++;
+                      if (t->have_seq && seq != static_cast<guint16>(t->last_seq + 1)) {
+                        t->seq_gaps++;
+                        gint16 jump = static_cast<gint16>(seq - t->last_seq);
+                        if (jump > 1) t->lost += static_cast<guint64>(jump - 1);
+                      }
+                      if (!t->have_seq) t->first_packet_ms = t->owner->NowMs();
                       t->have_seq = true;
                       t->last_seq = seq;
+                      guint16 picture_id = 0;
+                      if (t->sent &&
+                          Vp8FrameStartPictureId(static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp)),
+                                                 gst_rtp_buffer_get_payload_len(&rtp), &picture_id)) {
+                        gint64 sent_us = (*t->sent)[picture_id & 0x7fff].load(std::memory_order_relaxed);
+                        gint64 now = g_get_monotonic_time();
+                        // Picture ids wrap every 18 min at 30 fps; older entries are stale.
+                        if (sent_us > 0 && now - sent_us < 10 * G_USEC_PER_SEC &&
+                            now >= t->owner->options_.measure_from_us)
+                          t->latency_us.push_back(static_cast<gint32>(now - sent_us));
+                      }
                       // Without decoding, a marker bit ends a whole video frame; audio packets
                       // are frames.
                       bool end_of_frame = t->kind != "video" || gst_rtp_buffer_get_marker(&rtp);
@@ -421,6 +539,13 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
   gst_element_sync_state_with_parent(bin);
   auto sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
   gst_pad_link(pad, sink.get());
+}
+
+void SyntheticParticipant::StopMedia() {
+  if (video_timer_) g_source_remove(video_timer_);
+  if (audio_timer_) g_source_remove(audio_timer_);
+  video_timer_ = audio_timer_ = 0;
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
 
 void SyntheticParticipant::SendMute(bool muted) {
@@ -493,6 +618,14 @@ JsonNode* SyntheticParticipant::Report() const {
     json_builder_add_int_value(b, t->first_frame_ms.load());
     json_builder_set_member_name(b, "last_frame_ms");
     json_builder_add_int_value(b, t->last_frame_ms.load());
+    json_builder_set_member_name(b, "lost");
+    json_builder_add_int_value(b, static_cast<gint64>(t->lost.load()));
+    json_builder_set_member_name(b, "first_packet_ms");
+    json_builder_add_int_value(b, t->first_packet_ms.load());
+    json_builder_set_member_name(b, "latency_us");
+    json_builder_begin_array(b);
+    for (gint32 us : t->latency_us) json_builder_add_int_value(b, us);
+    json_builder_end_array(b);
     json_builder_set_member_name(b, "seq_gaps");
     json_builder_add_int_value(b, static_cast<gint64>(t->seq_gaps.load()));
     json_builder_set_member_name(b, "max_gap_ms");
