@@ -20,6 +20,10 @@ TEST(Load, ShortRunReportsConsistentNumbers) {
                     " --publishers 1 --subscribers 3 --duration 8 --warmup 4 --server-pid " +
                     std::to_string(gw.pid()) + " > " + out + " 2> " + err;
   ASSERT_EQ(system(cmd.c_str()), 0);
+  gchar* table = nullptr;
+  g_file_get_contents(err.c_str(), &table, nullptr, nullptr);
+  SCOPED_TRACE(std::string("mediagw-load said:\n") + (table ? table : ""));
+  g_free(table);
   gchar* text = nullptr;
   ASSERT_TRUE(g_file_get_contents(out.c_str(), &text, nullptr, nullptr));
   auto root = ParseJson(text);

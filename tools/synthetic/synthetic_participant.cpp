@@ -54,11 +54,6 @@ constexpr const char* kOpusCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
     "encoding-params=(string)2";
 
-std::string GetString(JsonObject* o, const char* name) {
-  JsonNode* n = json_object_get_member(o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return "";
-  return json_node_get_string(n);
-}
 
 // Waits for a webrtcbin promise from the main context; webrtcbin works on its own thread.
 GRef<GstPromise> Emit(GstElement* webrtc, const char* signal, gpointer arg) {
@@ -84,140 +79,52 @@ SyntheticParticipant::~SyntheticParticipant() {
   if (video_timer_) g_source_remove(video_timer_);
   if (audio_timer_) g_source_remove(audio_timer_);
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-  if (ws_) g_signal_handlers_disconnect_by_data(ws_.get(), this);
+  channel_.reset();
 }
 
 gint64 SyntheticParticipant::NowMs() const { return (g_get_monotonic_time() - join_time_us_) / 1000; }
 
-struct ConnectData {
-  std::weak_ptr<bool> alive;
-  SyntheticParticipant* self;
-};
-
 void SyntheticParticipant::Start() {
-  std::string url = options_.server + "/v1/signal";
-  SoupMessage* msg = soup_message_new("GET", url.c_str());
-  if (!msg) {
-    error_ = "bad server URL " + url;
-    return;
-  }
   join_time_us_ = g_get_monotonic_time();
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
-  soup_session_websocket_connect_async(session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
-                                       OnConnected, new ConnectData{alive_, this});
-  g_object_unref(msg);
+  channel_ = options_.protocol == "janus" ? MakeJanusChannel(options_.server, session_, this, name_)
+                                          : MakeMediagwChannel(options_.server, session_, this, name_);
+  channel_->Join(options_.room, name_, options_.publish);
 }
 
-void SyntheticParticipant::OnConnected(GObject* source, GAsyncResult* result, gpointer data) {
-  std::unique_ptr<ConnectData> cd(static_cast<ConnectData*>(data));
-  GErrorPtr err;
-  auto conn = GRef<SoupWebsocketConnection>::Adopt(
-      soup_session_websocket_connect_finish(SOUP_SESSION(source), result, err.out()));
-  if (cd->alive.expired()) return;
-  SyntheticParticipant* self = cd->self;
-  if (!conn) {
-    self->error_ = std::string("cannot connect: ") + (err ? err->message : "?");
-    return;
-  }
-  self->ws_ = conn;
-  soup_websocket_connection_set_max_incoming_payload_size(conn.get(), 1024 * 1024);
-  g_signal_connect(conn.get(), "message", G_CALLBACK(OnMessage), self);
-  g_signal_connect(conn.get(), "closed", G_CALLBACK(OnClosed), self);
-  JsonObject* join = json_object_new();
-  json_object_set_string_member(join, "type", "join");
-  json_object_set_string_member(join, "room", self->options_.room.c_str());
-  json_object_set_string_member(join, "name", self->name_.c_str());
-  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(node, join);
-  self->Send(node);
+void SyntheticParticipant::OnJoined(const std::string&) {
+  joined_ms_ = NowMs();
+  if (options_.publish) StartPublishing();
 }
 
-void SyntheticParticipant::Send(JsonNode* node) {
-  auto owned = GRef<JsonNode>::Adopt(node);
-  if (!ws_ || soup_websocket_connection_get_state(ws_.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
-  GCharPtr text(json_to_string(node, FALSE));
-  soup_websocket_connection_send_text(ws_.get(), text.get());
+void SyntheticParticipant::OnIdentity(const std::string& participant_id) {
+  participant_id_ = participant_id;
+  if (options_.send_times && options_.publish) sent_ = options_.send_times->Register(participant_id);
 }
 
-void SyntheticParticipant::SendSdp(const char* type, const std::string& sdp) {
-  JsonObject* o = json_object_new();
-  json_object_set_string_member(o, "type", type);
-  json_object_set_string_member(o, "sdp", sdp.c_str());
-  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(node, o);
-  Send(node);
+void SyntheticParticipant::OnPublishAnswer(const std::string& sdp_text) {
+  publish_answer_ms_ = NowMs();
+  GstSDPMessage* sdp = nullptr;
+  gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
+  GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
+  Emit(publisher_, "set-remote-description", desc.get());
 }
 
-void SyntheticParticipant::SendCandidate(const char* connection, guint mline, const std::string& candidate) {
-  JsonObject* o = json_object_new();
-  json_object_set_string_member(o, "type", "ice");
-  json_object_set_string_member(o, "connection", connection);
-  json_object_set_string_member(o, "candidate", candidate.c_str());
-  json_object_set_int_member(o, "sdp_mline_index", mline);
-  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(node, o);
-  Send(node);
+void SyntheticParticipant::OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) {
+  GstElement* target = subscribe ? subscriber_ : publisher_;
+  if (target) g_signal_emit_by_name(target, "add-ice-candidate", mline, candidate.c_str());
 }
 
-void SyntheticParticipant::OnMessage(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-  auto* self = static_cast<SyntheticParticipant*>(data);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
-  gsize size = 0;
-  const char* text = static_cast<const char*>(g_bytes_get_data(message, &size));
-  auto parser = GRef<JsonParser>::Adopt(json_parser_new());
-  if (!json_parser_load_from_data(parser.get(), text, static_cast<gssize>(size), nullptr)) return;
-  JsonNode* root = json_parser_get_root(parser.get());
-  if (root && JSON_NODE_HOLDS_OBJECT(root)) self->Handle(json_node_get_object(root));
+void SyntheticParticipant::OnParticipantLeft(const std::string& participant_id) {
+  left_ms_[participant_id] = NowMs();
 }
 
-void SyntheticParticipant::OnClosed(SoupWebsocketConnection*, gpointer data) {
-  auto* self = static_cast<SyntheticParticipant*>(data);
-  if (self->left_) return;
-  self->removed_ = true;
-  if (self->error_.empty()) self->error_ = "signaling connection closed by the server";
-}
+void SyntheticParticipant::OnTrackMuted() { track_muted_events_++; }
 
-void SyntheticParticipant::Handle(JsonObject* msg) {
-  std::string type = GetString(msg, "type");
-  if (g_getenv("MEDIAGW_CLIENT_TRACE")) {
-    auto node = GRef<JsonNode>::Adopt(json_node_init_object(json_node_alloc(), msg));
-    GCharPtr text(json_to_string(node.get(), FALSE));
-    g_printerr("%s <- %s\n", name_.c_str(), text.get());
-  }
-  if (type == "joined") {
-    participant_id_ = GetString(msg, "participant_id");
-    joined_ms_ = NowMs();
-    if (options_.publish) StartPublishing();
-  } else if (type == "publish_answer") {
-    publish_answer_ms_ = NowMs();
-    GstSDPMessage* sdp = nullptr;
-    gst_sdp_message_new_from_text(GetString(msg, "sdp").c_str(), &sdp);
-    GUnique<GstWebRTCSessionDescription> desc(
-        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
-    Emit(publisher_, "set-remote-description", desc.get());
-  } else if (type == "subscribe_offer") {
-    last_offer_ms_ = NowMs();
-    if (options_.subscribe) OnSubscribeOffer(msg);
-  } else if (type == "track_muted") {
-    track_muted_events_++;
-  } else if (type == "participant_left") {
-    left_ms_[GetString(msg, "participant_id")] = NowMs();
-  } else if (type == "ice") {
-    GstElement* target = GetString(msg, "connection") == "subscribe" ? subscriber_ : publisher_;
-    if (target)
-      g_signal_emit_by_name(target, "add-ice-candidate",
-                            static_cast<guint>(json_object_get_int_member(msg, "sdp_mline_index")),
-                            GetString(msg, "candidate").c_str());
-  } else if (type == "error") {
-    g_printerr("%s: error %s: %s\n", name_.c_str(), GetString(msg, "code").c_str(),
-               GetString(msg, "message").c_str());
-    if (error_.empty()) error_ = GetString(msg, "code") + ": " + GetString(msg, "message");
-  } else if (type == "left") {
-    if (!left_) {
-      error_ = "removed by the gateway: " + GetString(msg, "reason");
-      removed_ = true;
-    }
-  }
+void SyntheticParticipant::OnFailure(const std::string& why, bool removed) {
+  if (left_) return;
+  if (error_.empty()) error_ = why;
+  removed_ = removed_ || removed;
 }
 
 GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* connection) {
@@ -248,7 +155,7 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
         SyntheticParticipant* self = c->self;
         const char* connection = c->connection;
         PostToMain<bool>(nullptr, c->alive, [self, connection, mline, candidate](bool&) {
-          self->SendCandidate(connection, mline, candidate);
+          if (self->channel_) self->channel_->SendCandidate(strcmp(connection, "subscribe") == 0, mline, candidate);
         });
       }),
       new Ctx{alive_, this, connection}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); },
@@ -338,7 +245,6 @@ gboolean SyntheticParticipant::FeedAudio(gpointer data) {
 
 void SyntheticParticipant::StartPublishing() {
   publisher_ = MakeWebrtc("publish", "publish");
-  if (options_.send_times) sent_ = options_.send_times->Register(participant_id_);
   GstElement* sources[2] = {nullptr, nullptr};
   const char* caps_text[2] = {nullptr, nullptr};
   if (options_.loop) {
@@ -358,7 +264,7 @@ void SyntheticParticipant::StartPublishing() {
     auto binsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(sources[i], "src"));
     gst_pad_link(binsrc.get(), sink.get());
   }
-  if (sent_) {
+  if (options_.send_times) {
     // When each frame leaves the payloader, by picture id (its first packet).
     auto pay = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(sources[0]), "pay"));
     auto paysrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(pay.get(), "src"));
@@ -374,12 +280,12 @@ void SyntheticParticipant::StartPublishing() {
                         guint16 pid = 0;
                         if (Vp8FrameStartPictureId(static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp)),
                                                    gst_rtp_buffer_get_payload_len(&rtp), &pid))
-                          (*static_cast<SendTimes::Table*>(data))[pid & 0x7fff].store(
-                              g_get_monotonic_time(), std::memory_order_relaxed);
+                          if (SendTimes::Table* table = static_cast<std::atomic<SendTimes::Table*>*>(data)->load())
+                            (*table)[pid & 0x7fff].store(g_get_monotonic_time(), std::memory_order_relaxed);
                         gst_rtp_buffer_unmap(&rtp);
                         return GST_PAD_PROBE_OK;
                       },
-                      sent_, nullptr);
+                      &sent_, nullptr);
   }
   gst_element_sync_state_with_parent(publisher_);
   for (GList* l = GST_BIN_CHILDREN(pipeline_.get()); l; l = l->next)
@@ -395,30 +301,26 @@ void SyntheticParticipant::StartPublishing() {
   }
   GUnique<GstWebRTCSessionDescription> owned(offer);
   Emit(publisher_, "set-local-description", offer);
-  SendSdp("publish", SdpText(offer));
+  channel_->Publish(SdpText(offer));
 }
 
-void SyntheticParticipant::OnSubscribeOffer(JsonObject* msg) {
+void SyntheticParticipant::OnSubscribeOffer(const std::string& sdp_text, const std::vector<OfferedTrack>& offered) {
+  last_offer_ms_ = NowMs();
+  if (!options_.subscribe) return;
   offers_++;
   gint64 now = NowMs();
   {
     std::lock_guard lock(tracks_mutex_);
-    JsonNode* tracks_node = json_object_get_member(msg, "tracks");
-    if (tracks_node && JSON_NODE_HOLDS_ARRAY(tracks_node)) {
-      JsonArray* tracks = json_node_get_array(tracks_node);
-      for (guint i = 0; i < json_array_get_length(tracks); i++) {
-        JsonObject* t = json_array_get_object_element(tracks, i);
-        std::string id = GetString(t, "track_id");
-        mid_to_track_[GetString(t, "mid")] = id;
-        if (!tracks_.count(id)) {
-          auto track = std::make_shared<Track>();
-          track->track_id = id;
-          track->participant_id = GetString(t, "participant_id");
-          track->kind = GetString(t, "kind");
-          track->subscribed_ms = now;
-          track->owner = this;
-          tracks_[id] = track;
-        }
+    for (const auto& t : offered) {
+      mid_to_track_[t.mid] = t.track_id;
+      if (!tracks_.count(t.track_id)) {
+        auto track = std::make_shared<Track>();
+        track->track_id = t.track_id;
+        track->participant_id = t.participant_id;
+        track->kind = t.kind;
+        track->subscribed_ms = now;
+        track->owner = this;
+        tracks_[t.track_id] = track;
       }
     }
   }
@@ -433,7 +335,7 @@ void SyntheticParticipant::OnSubscribeOffer(JsonObject* msg) {
     gst_element_sync_state_with_parent(subscriber_);
   }
   GstSDPMessage* sdp = nullptr;
-  gst_sdp_message_new_from_text(GetString(msg, "sdp").c_str(), &sdp);
+  gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
   GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
   Emit(subscriber_, "set-remote-description", desc.get());
   auto answer_promise = Emit(subscriber_, "create-answer", nullptr);
@@ -446,7 +348,7 @@ void SyntheticParticipant::OnSubscribeOffer(JsonObject* msg) {
   }
   GUnique<GstWebRTCSessionDescription> owned(answer);
   Emit(subscriber_, "set-local-description", answer);
-  SendSdp("subscribe_answer", SdpText(answer));
+  channel_->AnswerSubscribe(SdpText(answer));
 }
 
 void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
@@ -549,24 +451,12 @@ void SyntheticParticipant::StopMedia() {
 }
 
 void SyntheticParticipant::SendMute(bool muted) {
-  JsonObject* o = json_object_new();
-  json_object_set_string_member(o, "type", "mute");
-  json_object_set_string_member(o, "kind", "video");
-  json_object_set_boolean_member(o, "muted", muted);
-  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(node, o);
-  Send(node);
+  if (channel_) channel_->Mute(muted);
 }
 
 void SyntheticParticipant::Leave() {
   left_ = true;
-  if (!ws_) return;
-  JsonObject* o = json_object_new();
-  json_object_set_string_member(o, "type", "leave");
-  JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(node, o);
-  Send(node);
-  soup_websocket_connection_close(ws_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+  if (channel_) channel_->Leave();
 }
 
 JsonNode* SyntheticParticipant::Report() const {

@@ -16,11 +16,13 @@
 #include "encoded_loop.h"
 #include "mediagw/gstref.h"
 #include "send_times.h"
+#include "signaling_channel.h"
 
 namespace mediagw::client {
 
 struct Options {
   std::string server = "ws://127.0.0.1:8080";
+  std::string protocol = "mediagw";  // or "janus" (server then is http://HOST:PORT/janus)
   std::string room = "demo";
   bool publish = true;
   bool subscribe = true;
@@ -40,10 +42,10 @@ struct Options {
   gint64 measure_from_us = 0;      // latency samples only from this monotonic time on
 };
 
-class SyntheticParticipant {
+class SyntheticParticipant final : public SignalingChannel::Listener {
  public:
   SyntheticParticipant(std::string name, const Options& options, SoupSession* session);
-  ~SyntheticParticipant();
+  ~SyntheticParticipant() override;
 
   void Start();
   void Leave();
@@ -57,20 +59,21 @@ class SyntheticParticipant {
  private:
   struct Track;  // one remote track: counters touched by streaming threads
 
-  static void OnConnected(GObject* source, GAsyncResult* result, gpointer data);
-  static void OnMessage(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data);
-  static void OnClosed(SoupWebsocketConnection*, gpointer data);
-  void Handle(JsonObject* msg);
-  void Send(JsonNode* node);  // takes the node
-  void SendSdp(const char* type, const std::string& sdp);
-  void SendCandidate(const char* connection, guint mline, const std::string& candidate);
+  // SignalingChannel::Listener
+  void OnJoined(const std::string& participant_id) override;
+  void OnIdentity(const std::string& participant_id) override;
+  void OnPublishAnswer(const std::string& sdp) override;
+  void OnSubscribeOffer(const std::string& sdp, const std::vector<OfferedTrack>& tracks) override;
+  void OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) override;
+  void OnParticipantLeft(const std::string& participant_id) override;
+  void OnTrackMuted() override;
+  void OnFailure(const std::string& why, bool removed) override;
 
   void StartPublishing();
   bool BuildLiveSources(GstElement* sources[2], const char* caps[2]);
   void BuildLoopSources(GstElement* sources[2], const char* caps[2]);
   static gboolean FeedVideo(gpointer data);
   static gboolean FeedAudio(gpointer data);
-  void OnSubscribeOffer(JsonObject* msg);
   GstElement* MakeWebrtc(const char* name, const char* connection);
   void OnIncomingPad(GstPad* pad);  // streaming thread
   gint64 NowMs() const;
@@ -78,7 +81,7 @@ class SyntheticParticipant {
   const std::string name_;
   const Options options_;
   SoupSession* session_;
-  GRef<SoupWebsocketConnection> ws_;
+  std::unique_ptr<SignalingChannel> channel_;
   GRef<GstElement> pipeline_;
   GstElement* publisher_ = nullptr;   // owned by pipeline_
   GstElement* subscriber_ = nullptr;  // owned by pipeline_
@@ -96,7 +99,7 @@ class SyntheticParticipant {
   size_t video_pos_ = 0, audio_pos_ = 0;
   std::atomic<bool> restart_loop_{false};  // set on a PLI from a streaming thread
   guint video_timer_ = 0, audio_timer_ = 0;
-  SendTimes::Table* sent_ = nullptr;
+  std::atomic<SendTimes::Table*> sent_{nullptr};  // set once this participant's id is known
   std::map<std::string, gint64> left_ms_;  // other participants' participant_left, by id
   bool left_ = false;
   bool removed_ = false;
