@@ -179,7 +179,7 @@ bool SyntheticParticipant::BuildLiveSources(GstElement* sources[2], const char* 
   const char* descs[2] = {
       video_desc,
       "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
-      "opusenc ! rtpopuspay pt=111 mtu=1200"};
+      "opusenc ! rtpopuspay name=apay pt=111 mtu=1200"};
   caps[0] = h264 ? kH264Caps : kVp8Caps;
   caps[1] = kOpusCaps;
   for (int i = 0; i < 2; i++) {
@@ -198,7 +198,7 @@ void SyntheticParticipant::BuildLoopSources(GstElement* sources[2], const char* 
   const char* descs[2] = {
       "appsrc name=src is-live=true format=time do-timestamp=true ! "
       "rtpvp8pay name=pay pt=96 picture-id-mode=15-bit mtu=1200",
-      "appsrc name=src is-live=true format=time do-timestamp=true ! rtpopuspay pt=111 mtu=1200"};
+      "appsrc name=src is-live=true format=time do-timestamp=true ! rtpopuspay name=apay pt=111 mtu=1200"};
   GstCaps* src_caps[2] = {options_.loop->video_caps.get(), options_.loop->audio_caps.get()};
   GstElement** appsrcs[2] = {&video_src_, &audio_src_};
   for (int i = 0; i < 2; i++) {
@@ -257,7 +257,14 @@ void SyntheticParticipant::StartPublishing() {
     auto sink = GRef<GstPad>::Adopt(gst_element_request_pad_simple(publisher_, "sink_%u"));
     GstWebRTCRTPTransceiver* trans = nullptr;
     g_object_get(sink.get(), "transceiver", &trans, NULL);
+    // The SSRC is fixed up front so that the offer always announces it (a=ssrc): webrtcbin only
+    // knows it once media flowed, and a server that demultiplexes by SSRC (Janus) drops what it
+    // cannot place.
+    guint32 ssrc = g_random_int();
+    auto pay = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(sources[i]), i == 0 ? "pay" : "apay"));
+    g_object_set(pay.get(), "ssrc", ssrc, NULL);
     auto caps = GRef<GstCaps>::Adopt(gst_caps_from_string(caps_text[i]));
+    gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, ssrc, NULL);
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                  "codec-preferences", caps.get(), NULL);
     gst_object_unref(trans);
