@@ -79,7 +79,10 @@ void PublishConnection::HandleOffer(const std::string& sdp, SdpCallback done) {
       return;
     }
     if (weak.expired()) return;
-    CreateLocalDescription(false, done);
+    CreateLocalDescription(false, [this, weak, done](const std::string& answer, const std::string& err) {
+      if (!weak.expired() && err.empty()) AllowImmediateFeedback();
+      done(answer, err);
+    });
   });
 }
 

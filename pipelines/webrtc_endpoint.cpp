@@ -153,6 +153,19 @@ void WebRtcEndpoint::HandleConnectionState(GObject* obj, GParamSpec*, gpointer d
     PostToMain<WebRtcEndpoint>(self->main_, weak, [](WebRtcEndpoint& e) { e.OnConnectionFailed(); });
 }
 
+void WebRtcEndpoint::AllowImmediateFeedback() {
+  auto rtpbin = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
+  if (!rtpbin) return;
+  // With max-bundle everything is session 0. RFC 4585 "immediate feedback" mode is otherwise
+  // only used up to 2 members, and a bundle of audio + video + receiver already has 3, which
+  // delays the first PLI for a joining subscriber by up to a whole RTCP interval.
+  GObject* session = nullptr;
+  g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
+  if (!session) return;
+  g_object_set(session, "rtcp-immediate-feedback-threshold", G_MAXUINT, NULL);
+  g_object_unref(session);
+}
+
 void WebRtcEndpoint::AddRemoteCandidate(unsigned mline, const std::string& candidate) {
   // webrtcbin takes an empty string as the end of candidates.
   g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mline, candidate.c_str());

@@ -52,6 +52,10 @@ class WebRtcEndpoint : public std::enable_shared_from_this<WebRtcEndpoint> {
   // On a streaming thread: a new src pad (incoming media). Default: nothing.
   virtual void OnIncomingPad(GstPad*) {}
 
+  // Lets the RTP session send feedback (PLIs above all) at once instead of with its next regular
+  // RTCP packet, whatever the number of sources in the bundle. Call once negotiated.
+  void AllowImmediateFeedback();
+
   GMainContext* main_context() const { return main_; }
   GstBin* pipeline() const { return pipeline_; }
 
