@@ -166,6 +166,19 @@ void WebRtcEndpoint::AllowImmediateFeedback() {
   g_object_unref(session);
 }
 
+void WebRtcEndpoint::SendWithoutClockSync() {
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtc_.get()));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(element);
+    if (f && strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) g_object_set(element, "sync", FALSE, NULL);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
 void WebRtcEndpoint::AddRemoteCandidate(unsigned mline, const std::string& candidate) {
   // webrtcbin takes an empty string as the end of candidates.
   g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mline, candidate.c_str());

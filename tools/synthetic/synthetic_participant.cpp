@@ -108,6 +108,18 @@ void SyntheticParticipant::OnPublishAnswer(const std::string& sdp_text) {
   gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
   GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
   Emit(publisher_, "set-remote-description", desc.get());
+  // Send each packet when it is made: webrtcbin's clocksync would hold it for the pipeline
+  // latency, which would count against the server in latency measurements.
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(publisher_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(element);
+    if (f && strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) g_object_set(element, "sync", FALSE, NULL);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
 
 void SyntheticParticipant::OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) {
