@@ -4,6 +4,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "main_context.h"
+#include "send_path.h"
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_endpoint_debug);
 #define GST_CAT_DEFAULT mediagw_endpoint_debug
@@ -166,18 +167,7 @@ void WebRtcEndpoint::AllowImmediateFeedback() {
   g_object_unref(session);
 }
 
-void WebRtcEndpoint::SendWithoutClockSync() {
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtc_.get()));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(element);
-    if (f && strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) g_object_set(element, "sync", FALSE, NULL);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-}
+void WebRtcEndpoint::SendWithoutClockSync() { mediagw::SendWithoutClockSync(GST_BIN(webrtc_.get())); }
 
 void WebRtcEndpoint::AddRemoteCandidate(unsigned mline, const std::string& candidate) {
   // webrtcbin takes an empty string as the end of candidates.

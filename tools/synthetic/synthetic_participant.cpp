@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "main_context.h"
+#include "send_path.h"
 
 namespace mediagw::client {
 
@@ -63,7 +64,17 @@ GRef<GstPromise> Emit(GstElement* webrtc, const char* signal, gpointer arg) {
   return promise;
 }
 
-std::string SdpText(GstWebRTCSessionDescription* desc) {
+// Creates an offer or answer, sets it as the local description and returns its text ("" on
+// failure).
+std::string MakeLocalDescription(GstElement* webrtc, bool offer) {
+  const char* kind = offer ? "offer" : "answer";
+  auto promise = Emit(webrtc, offer ? "create-offer" : "create-answer", nullptr);
+  const GstStructure* reply = gst_promise_get_reply(promise.get());
+  GstWebRTCSessionDescription* desc = nullptr;
+  if (reply) gst_structure_get(reply, kind, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  if (!desc) return "";
+  GUnique<GstWebRTCSessionDescription> owned(desc);
+  Emit(webrtc, "set-local-description", desc);
   GCharPtr text(gst_sdp_message_as_text(desc->sdp));
   return text.get();
 }
@@ -108,18 +119,9 @@ void SyntheticParticipant::OnPublishAnswer(const std::string& sdp_text) {
   gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
   GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
   Emit(publisher_, "set-remote-description", desc.get());
-  // Send each packet when it is made: webrtcbin's clocksync would hold it for the pipeline
-  // latency, which would count against the server in latency measurements.
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(publisher_));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(element);
-    if (f && strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) g_object_set(element, "sync", FALSE, NULL);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  // Each packet leaves when it is made; held for the pipeline latency, it would count against
+  // the server in latency measurements.
+  SendWithoutClockSync(GST_BIN(publisher_));
 }
 
 void SyntheticParticipant::OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) {
@@ -310,17 +312,12 @@ void SyntheticParticipant::StartPublishing() {
   for (GList* l = GST_BIN_CHILDREN(pipeline_.get()); l; l = l->next)
     gst_element_sync_state_with_parent(GST_ELEMENT(l->data));
 
-  auto offer_promise = Emit(publisher_, "create-offer", nullptr);
-  const GstStructure* reply = gst_promise_get_reply(offer_promise.get());
-  GstWebRTCSessionDescription* offer = nullptr;
-  if (reply) gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-  if (!offer) {
+  std::string offer = MakeLocalDescription(publisher_, true);
+  if (offer.empty()) {
     error_ = "webrtcbin made no publish offer";
     return;
   }
-  GUnique<GstWebRTCSessionDescription> owned(offer);
-  Emit(publisher_, "set-local-description", offer);
-  channel_->Publish(SdpText(offer));
+  channel_->Publish(offer);
 }
 
 void SyntheticParticipant::OnSubscribeOffer(const std::string& sdp_text, const std::vector<OfferedTrack>& offered) {
@@ -357,17 +354,12 @@ void SyntheticParticipant::OnSubscribeOffer(const std::string& sdp_text, const s
   gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
   GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp));
   Emit(subscriber_, "set-remote-description", desc.get());
-  auto answer_promise = Emit(subscriber_, "create-answer", nullptr);
-  const GstStructure* reply = gst_promise_get_reply(answer_promise.get());
-  GstWebRTCSessionDescription* answer = nullptr;
-  if (reply) gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
-  if (!answer) {
+  std::string answer = MakeLocalDescription(subscriber_, false);
+  if (answer.empty()) {
     error_ = "webrtcbin made no subscribe answer";
     return;
   }
-  GUnique<GstWebRTCSessionDescription> owned(answer);
-  Emit(subscriber_, "set-local-description", answer);
-  channel_->AnswerSubscribe(SdpText(answer));
+  channel_->AnswerSubscribe(answer);
 }
 
 void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
