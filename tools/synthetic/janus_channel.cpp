@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include <functional>
-#include <map>
+#include <set>
 
 #include "mediagw/gref.h"
 #include "signaling_channel.h"
@@ -252,8 +252,7 @@ class JanusChannel final : public SignalingChannel {
     if (!publishers) return;
     for (guint i = 0; i < json_array_get_length(publishers); i++) {
       std::string id = Str(json_array_get_object_element(publishers, i), "id");
-      if (!id.empty() && !subscribed_.count(id)) {
-        subscribed_[id] = false;
+      if (!id.empty() && subscribed_.insert(id).second) {
         pending_.push_back(id);
       }
     }
@@ -304,7 +303,7 @@ class JanusChannel final : public SignalingChannel {
   gint64 room_ = 0;
   std::string name_, session_, pub_handle_, sub_handle_;
   bool publisher_ = false, leaving_ = false, negotiating_ = false, attaching_ = false;
-  std::map<std::string, bool> subscribed_;  // feeds asked for
+  std::set<std::string> subscribed_;         // feeds asked for
   std::vector<std::string> pending_;         // feeds to ask for
   guint64 transaction_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
