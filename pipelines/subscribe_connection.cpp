@@ -193,7 +193,6 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
       return;
     }
     state_ = State::kIdle;
-    SendWithoutClockSync();
     for (auto& s : slots_) LinkSlot(s);
     done("");
     if (renegotiate_) Negotiate();

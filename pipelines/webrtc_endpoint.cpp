@@ -115,6 +115,8 @@ void WebRtcEndpoint::Start() {
                         GConnectFlags(0));
   g_signal_connect_data(webrtc_.get(), "notify::connection-state",
                         G_CALLBACK(HandleConnectionState), weak(), DeleteWeak, GConnectFlags(0));
+  // An SFU sends a packet when it has it (see send_path.h).
+  SendWithoutClockSync(GST_BIN(webrtc_.get()));
   gst_bin_add(pipeline_, webrtc_.get());
   gst_element_sync_state_with_parent(webrtc_.get());
 }
@@ -166,8 +168,6 @@ void WebRtcEndpoint::AllowImmediateFeedback() {
   g_object_set(session, "rtcp-immediate-feedback-threshold", G_MAXUINT, NULL);
   g_object_unref(session);
 }
-
-void WebRtcEndpoint::SendWithoutClockSync() { mediagw::SendWithoutClockSync(GST_BIN(webrtc_.get())); }
 
 void WebRtcEndpoint::AddRemoteCandidate(unsigned mline, const std::string& candidate) {
   // webrtcbin takes an empty string as the end of candidates.

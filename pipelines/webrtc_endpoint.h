@@ -55,8 +55,6 @@ class WebRtcEndpoint : public std::enable_shared_from_this<WebRtcEndpoint> {
   // Lets the RTP session send feedback (PLIs above all) at once instead of with its next regular
   // RTCP packet, whatever the number of sources in the bundle. Call once negotiated.
   void AllowImmediateFeedback();
-  // Sends each packet as soon as it arrives (see send_path.h); after every negotiation.
-  void SendWithoutClockSync();
 
   GMainContext* main_context() const { return main_; }
   GstBin* pipeline() const { return pipeline_; }

@@ -119,9 +119,6 @@ void SyntheticParticipant::OnPublishAnswer(const std::string& sdp_text) {
   gst_sdp_message_new_from_text(sdp_text.c_str(), &sdp);
   GUnique<GstWebRTCSessionDescription> desc(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp));
   Emit(publisher_, "set-remote-description", desc.get());
-  // Each packet leaves when it is made; held for the pipeline latency, it would count against
-  // the server in latency measurements.
-  SendWithoutClockSync(GST_BIN(publisher_));
 }
 
 void SyntheticParticipant::OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) {
@@ -174,6 +171,9 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
       }),
       new Ctx{alive_, this, connection}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); },
       GConnectFlags(0));
+  // Each packet leaves when it is made; held for the pipeline latency, it would count against
+  // the server in latency measurements.
+  SendWithoutClockSync(GST_BIN(webrtc));
   gst_bin_add(GST_BIN(pipeline_.get()), webrtc);
   return webrtc;
 }
