@@ -42,17 +42,9 @@ int main(int argc, char** argv) {
       {"mute-video-for", 0, 0, G_OPTION_ARG_DOUBLE, &mute_for, "How long to stay muted (default 3)",
        "SECONDS"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext* ctx = g_option_context_new("- synthetic mediagw participants");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  g_option_context_add_group(ctx, gst_init_get_option_group());
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-    fprintf(stderr, "mediagw-client: %s\n", err->message);
-    g_error_free(err);
-    g_option_context_free(ctx);
+  if (!mediagw::client::ParseOptions("mediagw-client", "- synthetic mediagw participants", entries, true,
+                                     &argc, &argv))
     return 2;
-  }
-  g_option_context_free(ctx);
   if (participants < 1 || participants > 500 || duration <= 0 || (publish_only && subscribe_only)) {
     fprintf(stderr, "mediagw-client: need 1-500 participants, a positive duration, and at most one "
                     "of --publish-only/--subscribe-only\n");
@@ -152,11 +144,7 @@ int main(int argc, char** argv) {
   json_node_unref(root);
   g_object_unref(b);
 
-  for (auto& p : people) p->Leave();
-  gint64 until = g_get_monotonic_time() + 300 * G_TIME_SPAN_MILLISECOND;
-  while (g_get_monotonic_time() < until)
-    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(5000);
-  people.clear();
+  mediagw::client::LeaveAll(people);
   g_main_loop_unref(loop);
   g_object_unref(session);
   return 0;

@@ -69,16 +69,8 @@ int main(int argc, char** argv) {
       {"height", 0, 0, G_OPTION_ARG_INT, &o.height, "Video height (default 360)", "PX"},
       {"kbps", 0, 0, G_OPTION_ARG_INT, &o.kbps, "Video bitrate (default 1000)", "KBPS"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext* ctx = g_option_context_new("- load generator for mediagw");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-    fprintf(stderr, "mediagw-load: %s\n", err->message);
-    g_error_free(err);
-    g_option_context_free(ctx);
+  if (!ParseOptions("mediagw-load", "- load generator for mediagw", entries, false, &argc, &argv))
     return 2;
-  }
-  g_option_context_free(ctx);
   if (o.rooms < 1 || o.publishers < 0 || o.subscribers < 0 || o.members < 0 ||
       o.duration <= o.warmup || o.warmup < 0 || o.publishers + o.subscribers + o.members == 0) {
     fprintf(stderr, "mediagw-load: need rooms >= 1, some participants, and duration > warmup >= 0\n");
@@ -237,11 +229,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "  server                 %.2f s CPU in %.0f s (%.1f %% of a core), peak RSS %.1f MB\n",
             cpu_s, window, 100.0 * cpu_s / window, watch.peak_rss_mb);
 
-  for (auto& p : people) p->Leave();
-  gint64 until = g_get_monotonic_time() + 300 * G_TIME_SPAN_MILLISECOND;
-  while (g_get_monotonic_time() < until)
-    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(5000);
-  people.clear();
+  LeaveAll(people);
   g_main_loop_unref(loop);
   g_object_unref(session);
   return 0;

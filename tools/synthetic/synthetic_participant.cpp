@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include <atomic>
+#include <cstdio>
 
 #include "main_context.h"
 #include "send_path.h"
@@ -541,6 +542,26 @@ JsonNode* SyntheticParticipant::Report() const {
   json_builder_end_array(b);
   json_builder_end_object(b);
   return json_builder_get_root(b);
+}
+
+bool ParseOptions(const char* program, const char* summary, GOptionEntry* entries, bool with_gst,
+                  int* argc, char*** argv) {
+  GOptionContext* ctx = g_option_context_new(summary);
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  if (with_gst) g_option_context_add_group(ctx, gst_init_get_option_group());
+  GErrorPtr err;
+  bool ok = g_option_context_parse(ctx, argc, argv, err.out());
+  g_option_context_free(ctx);
+  if (!ok) fprintf(stderr, "%s: %s\n", program, err->message);
+  return ok;
+}
+
+void LeaveAll(std::vector<std::unique_ptr<SyntheticParticipant>>& people) {
+  for (auto& p : people) p->Leave();
+  gint64 until = g_get_monotonic_time() + 300 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time() < until)
+    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(5000);
+  people.clear();
 }
 
 }  // namespace mediagw::client

@@ -110,4 +110,13 @@ class SyntheticParticipant final : public SignalingChannel::Listener {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// Command-line parsing shared by mediagw-client and mediagw-load: prints "PROGRAM: error" and
+// returns false on bad options.
+bool ParseOptions(const char* program, const char* summary, GOptionEntry* entries, bool with_gst,
+                  int* argc, char*** argv);
+
+// Everyone leaves, the main context runs a little so the leave messages and close frames get
+// out, then the participants are destroyed.
+void LeaveAll(std::vector<std::unique_ptr<SyntheticParticipant>>& people);
+
 }  // namespace mediagw::client
