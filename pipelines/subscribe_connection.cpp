@@ -55,12 +55,6 @@ SubscribeConnection::~SubscribeConnection() {
   for (auto& slot : slots_) UnlinkSlot(slot);
 }
 
-size_t SubscribeConnection::active_tracks() const {
-  size_t n = 0;
-  for (const auto& s : slots_) n += s.track != nullptr;
-  return n;
-}
-
 void SubscribeConnection::AddTrack(const std::shared_ptr<PublishedTrack>& track,
                                    const std::string& participant_id) {
   for (const auto& s : slots_)

@@ -47,9 +47,6 @@ class SubscribeConnection final : public WebRtcEndpoint {
   // Applies the client's answer; `done` runs on the main context.
   void HandleAnswer(const std::string& sdp, DoneCallback done);
 
-  bool awaiting_answer() const { return state_ == State::kAwaitingAnswer; }
-  size_t active_tracks() const;
-
  private:
   struct Slot {
     GRef<GstPad> sinkpad;  // webrtcbin's request pad

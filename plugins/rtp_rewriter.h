@@ -37,8 +37,6 @@ class RtpRewriter {
   // Stops forwarding (mute); Resume() lets the next packet start a new window.
   void Pause();
   void Resume();
-  bool paused() const { return paused_; }
-  bool forwarding() const { return forwarding_; }
 
  private:
   void Rebase(const Packet& in);

@@ -17,6 +17,7 @@ namespace mediagw::client {
 
 struct SyntheticParticipant::Track {
   std::string track_id, participant_id, kind;
+  bool video = false;  // kind == "video", for the packet path
   gint64 subscribed_ms = -1;
   std::atomic<guint64> packets{0};
   std::atomic<guint64> frames{0};
@@ -238,23 +239,25 @@ void SyntheticParticipant::BuildLoopSources(GstElement* sources[2], const char* 
   audio_timer_ = g_timeout_add(20, FeedAudio, this);
 }
 
+// Pushes the next frame of a loop into its appsrc, timestamped on arrival (do-timestamp).
+void SyntheticParticipant::PushNext(GstElement* appsrc, const std::vector<GRef<GstBuffer>>& frames,
+                                    size_t* pos, bool restart) {
+  if (restart || *pos >= frames.size()) *pos = 0;
+  GstBuffer* buf = gst_buffer_copy(frames[(*pos)++].get());  // shares the memory
+  GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer(GST_APP_SRC(appsrc), buf);
+}
+
 gboolean SyntheticParticipant::FeedVideo(gpointer data) {
   auto* self = static_cast<SyntheticParticipant*>(data);
-  const auto& frames = self->options_.loop->video;
-  if (self->restart_loop_.exchange(false) || self->video_pos_ >= frames.size()) self->video_pos_ = 0;
-  GstBuffer* buf = gst_buffer_copy(frames[self->video_pos_++].get());  // shares the memory
-  GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
-  gst_app_src_push_buffer(GST_APP_SRC(self->video_src_), buf);
+  self->PushNext(self->video_src_, self->options_.loop->video, &self->video_pos_,
+                 self->restart_loop_.exchange(false));
   return G_SOURCE_CONTINUE;
 }
 
 gboolean SyntheticParticipant::FeedAudio(gpointer data) {
   auto* self = static_cast<SyntheticParticipant*>(data);
-  const auto& frames = self->options_.loop->audio;
-  if (self->audio_pos_ >= frames.size()) self->audio_pos_ = 0;
-  GstBuffer* buf = gst_buffer_copy(frames[self->audio_pos_++].get());
-  GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
-  gst_app_src_push_buffer(GST_APP_SRC(self->audio_src_), buf);
+  self->PushNext(self->audio_src_, self->options_.loop->audio, &self->audio_pos_, false);
   return G_SOURCE_CONTINUE;
 }
 
@@ -335,6 +338,7 @@ void SyntheticParticipant::OnSubscribeOffer(const std::string& sdp_text, const s
         track->track_id = t.track_id;
         track->participant_id = t.participant_id;
         track->kind = t.kind;
+        track->video = t.kind == "video";
         track->subscribed_ms = now;
         track->owner = this;
         tracks_[t.track_id] = track;
@@ -388,6 +392,7 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
     track = std::make_shared<Track>();
     track->track_id = "unknown-mid-" + std::string(mid ? mid.get() : "?");
     track->kind = encoding == "OPUS" ? "audio" : "video";
+    track->video = track->kind == "video";
     track->owner = this;
     std::lock_guard lock(tracks_mutex_);
     tracks_[track->track_id] = track;
@@ -422,7 +427,7 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
                       }
                       // Without decoding, a marker bit ends a whole video frame; audio packets
                       // are frames.
-                      bool end_of_frame = t->kind != "video" || gst_rtp_buffer_get_marker(&rtp);
+                      bool end_of_frame = !t->video || gst_rtp_buffer_get_marker(&rtp);
                       gst_rtp_buffer_unmap(&rtp);
                       if (!t->owner->options_.decode && end_of_frame) t->CountFrame();
                       return GST_PAD_PROBE_OK;
@@ -474,69 +479,53 @@ void SyntheticParticipant::Leave() {
 JsonNode* SyntheticParticipant::Report() const {
   auto builder = GRef<JsonBuilder>::Adopt(json_builder_new());
   JsonBuilder* b = builder.get();
+  auto num = [b](const char* name, gint64 v) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+  };
+  auto str = [b](const char* name, const std::string& v) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v.c_str());
+  };
+  // Times are milliseconds since this participant started joining.
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "name");
-  json_builder_add_string_value(b, name_.c_str());
-  json_builder_set_member_name(b, "participant_id");
-  json_builder_add_string_value(b, participant_id_.c_str());
+  str("name", name_);
+  str("participant_id", participant_id_);
   json_builder_set_member_name(b, "error");
   if (error_.empty()) json_builder_add_null_value(b);
   else json_builder_add_string_value(b, error_.c_str());
-  json_builder_set_member_name(b, "joined_ms");
-  json_builder_add_int_value(b, joined_ms_);
-  json_builder_set_member_name(b, "publish_answer_ms");
-  json_builder_add_int_value(b, publish_answer_ms_);
-  json_builder_set_member_name(b, "subscribe_offers");
-  json_builder_add_int_value(b, offers_);
-  json_builder_set_member_name(b, "last_offer_ms");
-  json_builder_add_int_value(b, last_offer_ms_);
-  json_builder_set_member_name(b, "track_muted_events");
-  json_builder_add_int_value(b, track_muted_events_);
+  num("joined_ms", joined_ms_);
+  num("publish_answer_ms", publish_answer_ms_);
+  num("subscribe_offers", offers_);
+  num("last_offer_ms", last_offer_ms_);
+  num("track_muted_events", track_muted_events_);
   json_builder_set_member_name(b, "participants_left");
   json_builder_begin_object(b);
-  for (const auto& [id, ms] : left_ms_) {
-    json_builder_set_member_name(b, id.c_str());
-    json_builder_add_int_value(b, ms);
-  }
+  for (const auto& [id, ms] : left_ms_) num(id.c_str(), ms);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "tracks");
   json_builder_begin_array(b);
   std::lock_guard lock(tracks_mutex_);
   for (const auto& [id, t] : tracks_) {
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "track_id");
-    json_builder_add_string_value(b, t->track_id.c_str());
-    json_builder_set_member_name(b, "participant_id");
-    json_builder_add_string_value(b, t->participant_id.c_str());
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, t->kind.c_str());
-    json_builder_set_member_name(b, "packets");
-    json_builder_add_int_value(b, static_cast<gint64>(t->packets.load()));
-    json_builder_set_member_name(b, "frames");
-    json_builder_add_int_value(b, static_cast<gint64>(t->frames.load()));
-    json_builder_set_member_name(b, "subscribed_ms");
-    json_builder_add_int_value(b, t->subscribed_ms);
-    json_builder_set_member_name(b, "first_frame_ms");
-    json_builder_add_int_value(b, t->first_frame_ms.load());
-    json_builder_set_member_name(b, "last_frame_ms");
-    json_builder_add_int_value(b, t->last_frame_ms.load());
-    json_builder_set_member_name(b, "lost");
-    json_builder_add_int_value(b, static_cast<gint64>(t->lost.load()));
-    json_builder_set_member_name(b, "first_packet_ms");
-    json_builder_add_int_value(b, t->first_packet_ms.load());
+    str("track_id", t->track_id);
+    str("participant_id", t->participant_id);
+    str("kind", t->kind);
+    num("packets", static_cast<gint64>(t->packets.load()));
+    num("frames", static_cast<gint64>(t->frames.load()));
+    num("lost", static_cast<gint64>(t->lost.load()));
+    num("seq_gaps", static_cast<gint64>(t->seq_gaps.load()));
+    num("subscribed_ms", t->subscribed_ms);
+    num("first_packet_ms", t->first_packet_ms.load());
+    num("first_frame_ms", t->first_frame_ms.load());  // from join: join-to-first-frame
+    num("last_frame_ms", t->last_frame_ms.load());
+    num("max_gap_ms", t->max_gap_ms.load());
+    gint64 first = t->first_frame_ms.load();
+    num("subscribe_to_first_frame_ms", first >= 0 && t->subscribed_ms >= 0 ? first - t->subscribed_ms : -1);
     json_builder_set_member_name(b, "latency_us");
     json_builder_begin_array(b);
     for (gint32 us : t->latency_us) json_builder_add_int_value(b, us);
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "seq_gaps");
-    json_builder_add_int_value(b, static_cast<gint64>(t->seq_gaps.load()));
-    json_builder_set_member_name(b, "max_gap_ms");
-    json_builder_add_int_value(b, t->max_gap_ms.load());
-    json_builder_set_member_name(b, "join_to_first_frame_ms");
-    json_builder_add_int_value(b, t->first_frame_ms.load());
-    json_builder_set_member_name(b, "subscribe_to_first_frame_ms");
-    gint64 first = t->first_frame_ms.load();
-    json_builder_add_int_value(b, first >= 0 && t->subscribed_ms >= 0 ? first - t->subscribed_ms : -1);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

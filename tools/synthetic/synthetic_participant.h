@@ -74,6 +74,8 @@ class SyntheticParticipant final : public SignalingChannel::Listener {
   void BuildLoopSources(GstElement* sources[2], const char* caps[2]);
   static gboolean FeedVideo(gpointer data);
   static gboolean FeedAudio(gpointer data);
+  static void PushNext(GstElement* appsrc, const std::vector<GRef<GstBuffer>>& frames, size_t* pos,
+                       bool restart);
   GstElement* MakeWebrtc(const char* name, const char* connection);
   void OnIncomingPad(GstPad* pad);  // streaming thread
   gint64 NowMs() const;
