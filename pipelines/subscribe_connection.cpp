@@ -1,8 +1,12 @@
 #include "subscribe_connection.h"
 
+#include <gio/gio.h>
 #include <gst/sdp/sdp.h>
 
-#include <map>
+#include <sstream>
+
+#include "gstmediagwtransportsink.h"
+#include "main_context.h"
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_subscribe_debug);
 #define GST_CAT_DEFAULT mediagw_subscribe_debug
@@ -10,49 +14,121 @@ GST_DEBUG_CATEGORY_STATIC(mediagw_subscribe_debug);
 namespace mediagw {
 namespace {
 
-std::map<guint32, std::string> MidsBySsrc(const std::string& sdp) {
-  std::map<guint32, std::string> out;
-  GstSDPMessage* raw = nullptr;
-  gst_sdp_message_new_from_text(sdp.c_str(), &raw);
-  GUnique<GstSDPMessage> msg(raw);
-  if (!msg) return out;
-  for (guint i = 0; i < gst_sdp_message_medias_len(msg.get()); i++) {
-    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
-    const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
-    for (guint a = 0; mid && a < gst_sdp_media_attributes_len(m); a++) {
-      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(m, a);
-      if (g_strcmp0(attr->key, "ssrc") == 0 && attr->value)
-        out[static_cast<guint32>(g_ascii_strtoull(attr->value, nullptr, 10))] = mid;
+// An IP literal as is; a host name resolved (IPv4 first). Empty when it does not resolve.
+std::string ResolveHost(const std::string& host) {
+  if (g_hostname_is_ip_address(host.c_str())) return host;
+  GError* error = nullptr;
+  GResolver* resolver = g_resolver_get_default();
+  GList* addresses = g_resolver_lookup_by_name(resolver, host.c_str(), nullptr, &error);
+  g_object_unref(resolver);
+  std::string out;
+  for (GList* l = addresses; l; l = l->next) {
+    auto* a = G_INET_ADDRESS(l->data);
+    if (out.empty() || g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV4) {
+      gchar* s = g_inet_address_to_string(a);
+      out = s;
+      g_free(s);
+      if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV4) break;
     }
+  }
+  g_resolver_free_addresses(addresses);
+  if (error) {
+    GST_WARNING("could not resolve %s: %s", host.c_str(), error->message);
+    g_error_free(error);
   }
   return out;
 }
 
+// The SDP attribute value of `key` in media `m`, else at session level, else "".
+std::string Attribute(const GstSDPMessage* msg, const GstSDPMedia* m, const char* key) {
+  const char* v = m ? gst_sdp_media_get_attribute_val(m, key) : nullptr;
+  if (!v) v = gst_sdp_message_get_attribute_val(msg, key);
+  return v ? v : "";
+}
+
 }  // namespace
+
+TransportConfig TransportConfigFromIce(const IceSettings& ice) {
+  TransportConfig c;
+  c.local_addresses = ice.local_addresses;
+  c.min_port = ice.min_port;
+  c.max_port = ice.max_port;
+  if (!ice.stun_server.empty()) {
+    GUri* uri = g_uri_parse(ice.stun_server.c_str(), G_URI_FLAGS_NONE, nullptr);
+    if (uri && g_uri_get_host(uri)) {
+      c.stun_host = ResolveHost(g_uri_get_host(uri));
+      if (g_uri_get_port(uri) > 0) c.stun_port = static_cast<unsigned>(g_uri_get_port(uri));
+    }
+    if (uri) g_uri_unref(uri);
+  }
+  for (const auto& turn : ice.turn_servers) {
+    GUri* uri = g_uri_parse(turn.c_str(), G_URI_FLAGS_HAS_PASSWORD, nullptr);
+    if (!uri || !g_uri_get_host(uri)) {
+      if (uri) g_uri_unref(uri);
+      GST_WARNING("ignoring TURN server %s", turn.c_str());
+      continue;
+    }
+    TransportConfig::Relay r;
+    r.host = ResolveHost(g_uri_get_host(uri));
+    if (g_uri_get_port(uri) > 0) r.port = static_cast<unsigned>(g_uri_get_port(uri));
+    r.user = g_uri_get_user(uri) ? g_uri_get_user(uri) : "";
+    r.password = g_uri_get_password(uri) ? g_uri_get_password(uri) : "";
+    const char* query = g_uri_get_query(uri);
+    r.tcp = query && strstr(query, "transport=tcp");
+    g_uri_unref(uri);
+    if (!r.host.empty()) c.relays.push_back(r);
+  }
+  return c;
+}
 
 std::shared_ptr<SubscribeConnection> SubscribeConnection::Create(GstBin* pipeline,
                                                                  const std::string& name,
                                                                  const IceSettings& ice,
                                                                  GMainContext* main,
                                                                  Listener* listener) {
-  std::shared_ptr<SubscribeConnection> c(new SubscribeConnection(pipeline, name, ice, main, listener));
-  c->Start();
+  std::shared_ptr<SubscribeConnection> c(
+      new SubscribeConnection(pipeline, name + "-subscribe", main, listener));
+  std::weak_ptr<SubscribeConnection> weak = c;
+  MediaTransport::Callbacks callbacks;
+  callbacks.on_local_candidate = [weak, main](const std::string& candidate) {
+    PostToMain<SubscribeConnection>(main, weak, [candidate](SubscribeConnection& s) {
+      s.OnLocalCandidate(candidate);
+    });
+  };
+  callbacks.on_state = [weak, main](MediaTransport::State state, const std::string& detail) {
+    PostToMain<SubscribeConnection>(main, weak, [state, detail](SubscribeConnection& s) {
+      s.OnTransportState(state, detail);
+    });
+  };
+  c->transport_ = MediaTransport::Create(TransportConfigFromIce(ice), std::move(callbacks));
+  if (!c->transport_) {
+    PostToMain<SubscribeConnection>(main, weak, [](SubscribeConnection& s) {
+      s.listener_->OnSubscribeFailed("could not set up ICE");
+    });
+    return c;
+  }
+  c->transport_->StartGathering();
   return c;
 }
 
-SubscribeConnection::SubscribeConnection(GstBin* pipeline, const std::string& name,
-                                         const IceSettings& ice, GMainContext* main,
+SubscribeConnection::SubscribeConnection(GstBin* pipeline, std::string name, GMainContext* main,
                                          Listener* listener)
-    : WebRtcEndpoint(pipeline, name + "-subscribe", ice, main), listener_(listener) {
+    : pipeline_(pipeline), name_(std::move(name)), main_(main), listener_(listener) {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
     GST_DEBUG_CATEGORY_INIT(mediagw_subscribe_debug, "mediagw-subscribe", 0, "subscribe connections");
     g_once_init_leave(&once, 1);
   }
+  session_id_ = (static_cast<guint64>(g_random_int()) << 31) ^ g_random_int();
 }
 
 SubscribeConnection::~SubscribeConnection() {
   for (auto& slot : slots_) UnlinkSlot(slot);
+  if (transport_) transport_->Close();
+}
+
+MediaTransport::Stats SubscribeConnection::transport_stats() const {
+  return transport_ ? transport_->stats() : MediaTransport::Stats{};
 }
 
 void SubscribeConnection::AddTrack(const std::shared_ptr<PublishedTrack>& track,
@@ -60,21 +136,13 @@ void SubscribeConnection::AddTrack(const std::shared_ptr<PublishedTrack>& track,
   for (const auto& s : slots_)
     if (s.track && s.track->id == track->id) return;
   Slot slot;
+  slot.mid = std::to_string(slots_.size());
   slot.kind = track->kind;
   slot.track = track;
   slot.participant_id = participant_id;
   slot.ssrc = g_random_int();
-  slot.sinkpad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(webrtcbin(), "sink_%u"));
-  if (!slot.sinkpad) {
-    listener_->OnSubscribeFailed("webrtcbin gave no sink pad");
-    return;
-  }
-  GstWebRTCRTPTransceiver* trans = nullptr;
-  g_object_get(slot.sinkpad.get(), "transceiver", &trans, NULL);
-  slot.transceiver = GRef<GstWebRTCRTPTransceiver>::Adopt(trans);
-  auto caps = SubscriberCaps(*track, slot.ssrc);
-  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-               "codec-preferences", caps.get(), NULL);
+  slot.payload_type = SubscriberPayloadType(*track);
+  slot.caps = SubscriberCaps(*track, slot.ssrc);
   slots_.push_back(std::move(slot));
 }
 
@@ -83,8 +151,6 @@ void SubscribeConnection::RemoveTrack(const std::string& track_id) {
     if (!s.track || s.track->id != track_id) continue;
     UnlinkSlot(s);
     s.track.reset();
-    g_object_set(s.transceiver.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE,
-                 NULL);
   }
 }
 
@@ -94,54 +160,43 @@ void SubscribeConnection::SetTrackMuted(const std::string& track_id, bool muted)
       g_object_set(s.forwarder_pad.get(), "muted", muted, NULL);
 }
 
-void SubscribeConnection::LinkSlot(Slot& slot) {
-  if (slot.forwarder_pad || !slot.track) return;
-  GstElement* forwarder = slot.track->forwarder.get();
-  slot.queue = GRef<GstElement>::Ref(gst_element_factory_make("queue", nullptr));
-  // Leaky, so a subscriber that cannot keep up loses its own packets and never holds the others.
-  g_object_set(slot.queue.get(), "leaky", 2, "max-size-buffers", 300u, "max-size-bytes", 0u,
-               "max-size-time", guint64(0), "silent", TRUE, NULL);
-  gst_bin_add(pipeline(), slot.queue.get());
-  slot.forwarder_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(forwarder, "src_%u"));
-  g_object_set(slot.forwarder_pad.get(), "ssrc", slot.ssrc, "payload-type",
-               SubscriberPayloadType(*slot.track), "muted", slot.track->muted, NULL);
-  auto qsink = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "sink"));
-  auto qsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "src"));
-  // Caps are the forwarder's to set (per subscriber, with its first packet), so the links are
-  // not checked against what each side would accept before any media flowed.
-  if (gst_pad_link_full(qsrc.get(), slot.sinkpad.get(), GST_PAD_LINK_CHECK_NOTHING) != GST_PAD_LINK_OK ||
-      gst_pad_link_full(slot.forwarder_pad.get(), qsink.get(), GST_PAD_LINK_CHECK_NOTHING) !=
-          GST_PAD_LINK_OK) {
-    GST_ERROR("%s: could not link %s", name().c_str(), slot.track->id.c_str());
+std::string SubscribeConnection::BuildOffer() const {
+  std::ostringstream o;
+  o << "v=0\r\no=- " << session_id_ << " " << version_ << " IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+  o << "a=group:BUNDLE";
+  for (const auto& s : slots_) o << " " << s.mid;
+  o << "\r\na=ice-options:trickle\r\na=msid-semantic: WMS *\r\n";
+  const std::string cname = name_;
+  for (size_t i = 0; i < slots_.size(); i++) {
+    const Slot& s = slots_[i];
+    // The codec lines (rtpmap, fmtp, rtcp-fb) come from the slot's caps.
+    GstSDPMedia* media = nullptr;
+    gst_sdp_media_new(&media);
+    GUnique<GstSDPMedia> owned(media);
+    GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_copy(s.caps.get()));
+    gst_structure_remove_field(gst_caps_get_structure(caps.get(), 0), "ssrc");
+    gst_sdp_media_set_media_from_caps(caps.get(), media);
+    o << "m=" << (s.kind == MediaKind::kVideo ? "video" : "audio") << " 9 UDP/TLS/RTP/SAVPF "
+      << s.payload_type << "\r\nc=IN IP4 0.0.0.0\r\n";
+    o << "a=ice-ufrag:" << transport_->local_ufrag() << "\r\na=ice-pwd:" << transport_->local_pwd()
+      << "\r\na=fingerprint:sha-256 " << MediaTransport::local_fingerprint()
+      << "\r\na=setup:actpass\r\na=mid:" << s.mid << "\r\n";
+    o << (s.track ? "a=sendonly\r\n" : "a=inactive\r\n") << "a=rtcp-mux\r\na=rtcp-rsize\r\n";
+    for (guint a = 0; a < gst_sdp_media_attributes_len(media); a++) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+      o << "a=" << attr->key;
+      if (attr->value && *attr->value) o << ":" << attr->value;
+      o << "\r\n";
+    }
+    if (s.track) {
+      o << "a=ssrc:" << s.ssrc << " cname:" << cname << "\r\n";
+      o << "a=ssrc:" << s.ssrc << " msid:" << s.participant_id << " " << s.track->id << "\r\n";
+      o << "a=msid:" << s.participant_id << " " << s.track->id << "\r\n";
+    }
+    if (i == 0)
+      for (const auto& c : transport_->local_candidates()) o << "a=" << c << "\r\n";
   }
-  gst_element_sync_state_with_parent(slot.queue.get());
-  GstCaps* prefs = nullptr;
-  g_object_get(slot.transceiver.get(), "codec-preferences", &prefs, NULL);
-  GST_INFO("%s: linked %s ssrc %u prefs %" GST_PTR_FORMAT, name().c_str(), slot.track->id.c_str(),
-           slot.ssrc, prefs);
-  if (prefs) gst_caps_unref(prefs);
-}
-
-void SubscribeConnection::UnlinkSlot(Slot& slot) {
-  if (slot.forwarder_pad) {
-    GstElement* forwarder = slot.track ? slot.track->forwarder.get() : nullptr;
-    if (!forwarder)
-      forwarder = GST_ELEMENT(gst_pad_get_parent_element(slot.forwarder_pad.get()));
-    else
-      gst_object_ref(forwarder);
-    auto forwarder_ref = GRef<GstElement>::Adopt(forwarder);
-    auto qsink = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "sink"));
-    gst_pad_unlink(slot.forwarder_pad.get(), qsink.get());
-    if (forwarder) gst_element_release_request_pad(forwarder, slot.forwarder_pad.get());
-    slot.forwarder_pad.reset();
-  }
-  if (slot.queue) {
-    gst_element_set_state(slot.queue.get(), GST_STATE_NULL);
-    auto qsrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.queue.get(), "src"));
-    gst_pad_unlink(qsrc.get(), slot.sinkpad.get());
-    gst_bin_remove(pipeline(), slot.queue.get());
-    slot.queue.reset();
-  }
+  return o.str();
 }
 
 void SubscribeConnection::Negotiate() {
@@ -149,27 +204,19 @@ void SubscribeConnection::Negotiate() {
     renegotiate_ = true;
     return;
   }
-  if (slots_.empty()) return;  // nothing to offer yet
-  state_ = State::kCreatingOffer;
+  if (slots_.empty() || !transport_) return;  // nothing to offer yet
   renegotiate_ = false;
-  std::weak_ptr<WebRtcEndpoint> weak = weak_from_this();
-  CreateLocalDescription(true, [this, weak](const std::string& sdp, const std::string& error) {
-    if (weak.expired()) return;
-    if (!error.empty()) {
-      state_ = State::kIdle;
-      listener_->OnSubscribeFailed("could not make an offer: " + error);
-      return;
-    }
-    state_ = State::kAwaitingAnswer;
-    // webrtcbin 1.22 names a new transceiver's mid only once the answer is in, so each track's
-    // mid is read from the offer itself, by the SSRC its m-line announces.
-    std::map<guint32, std::string> mids = MidsBySsrc(sdp);
-    std::vector<OfferedTrack> offered;
-    for (const auto& s : slots_) {
-      if (!s.track) continue;
-      offered.push_back({mids[s.ssrc], s.track->id, s.participant_id, s.kind});
-    }
-    listener_->OnSubscribeOffer(sdp, offered);
+  version_++;
+  std::string sdp = BuildOffer();
+  offered_slots_ = slots_.size();
+  state_ = State::kAwaitingAnswer;
+  std::vector<OfferedTrack> offered;
+  for (const auto& s : slots_)
+    if (s.track) offered.push_back({s.mid, s.track->id, s.participant_id, s.kind});
+  // Sent from the main loop, like every other event of a connection, never inside the caller.
+  PostToMain<SubscribeConnection>(main_, weak_from_this(), [sdp, offered](SubscribeConnection& c) {
+    c.offer_sent_ = true;
+    c.listener_->OnSubscribeOffer(sdp, offered);
   });
 }
 
@@ -178,25 +225,130 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
     done("no subscribe offer is waiting for an answer");
     return;
   }
-  std::weak_ptr<WebRtcEndpoint> weak = weak_from_this();
-  SetRemoteDescription(GST_WEBRTC_SDP_TYPE_ANSWER, sdp, [this, weak, done](const std::string& error) {
-    if (weak.expired()) return;
-    if (!error.empty()) {
-      // The offer stays outstanding: the client may answer again.
-      done(error);
+  GstSDPMessage* raw = nullptr;
+  gst_sdp_message_new(&raw);
+  GUnique<GstSDPMessage> msg(raw);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
+                                   static_cast<guint>(sdp.size()), msg.get()) != GST_SDP_OK) {
+    done("SDP does not parse");
+    return;
+  }
+  // The offer stays outstanding on any error below: the client may answer again.
+  if (gst_sdp_message_medias_len(msg.get()) != offered_slots_) {
+    done("the answer has " + std::to_string(gst_sdp_message_medias_len(msg.get())) +
+         " media sections, the offer " + std::to_string(offered_slots_));
+    return;
+  }
+  const GstSDPMedia* first = nullptr;
+  std::vector<bool> accepted(offered_slots_, false);
+  for (guint i = 0; i < offered_slots_; i++) {
+    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
+    const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
+    if (mid && slots_[i].mid != mid) {
+      done("media section " + std::to_string(i) + " has mid " + mid + ", the offer " + slots_[i].mid);
       return;
     }
-    state_ = State::kIdle;
-    for (auto& s : slots_) LinkSlot(s);
-    done("");
-    if (renegotiate_) Negotiate();
-  });
+    bool rejected = gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only");
+    bool inactive = gst_sdp_media_get_attribute_val(m, "inactive") != nullptr ||
+                    gst_sdp_media_get_attribute_val(m, "sendonly") != nullptr;
+    accepted[i] = !rejected && !inactive;
+    if (!first && !rejected) first = m;
+  }
+  std::string ufrag = Attribute(msg.get(), first, "ice-ufrag");
+  std::string pwd = Attribute(msg.get(), first, "ice-pwd");
+  std::string fingerprint = Attribute(msg.get(), first, "fingerprint");
+  std::string setup = Attribute(msg.get(), first, "setup");
+  if (ufrag.empty() || pwd.empty()) {
+    done("the answer has no ICE credentials");
+    return;
+  }
+  if (fingerprint.empty()) {
+    done("the answer has no DTLS fingerprint");
+    return;
+  }
+  if (setup != "active" && setup != "passive") {
+    done("the answer's a=setup must be active or passive, not \"" + setup + "\"");
+    return;
+  }
+  // We offered actpass: an active client starts DTLS and we serve it.
+  transport_->SetRemote(ufrag, pwd, fingerprint, setup == "passive");
+  for (guint i = 0; i < offered_slots_; i++) {
+    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
+    for (guint a = 0; a < gst_sdp_media_attributes_len(m); a++) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(m, a);
+      if (g_strcmp0(attr->key, "candidate") == 0 && attr->value)
+        transport_->AddRemoteCandidate(std::string("candidate:") + attr->value);
+    }
+  }
+  for (guint i = 0; i < offered_slots_; i++) {
+    slots_[i].accepted = accepted[i];
+    if (!accepted[i]) UnlinkSlot(slots_[i]);
+  }
+  state_ = State::kIdle;
+  LinkReadySlots();
+  done("");
+  if (renegotiate_) Negotiate();
 }
 
-void SubscribeConnection::OnLocalCandidate(unsigned mline, const std::string& candidate) {
-  listener_->OnSubscribeCandidate(mline, candidate);
+void SubscribeConnection::AddRemoteCandidate(unsigned, const std::string& candidate) {
+  if (candidate.empty() || !transport_) return;  // end of candidates: nothing to do
+  if (!transport_->AddRemoteCandidate(candidate))
+    GST_INFO("%s: ignoring candidate %s", name_.c_str(), candidate.c_str());
 }
 
-void SubscribeConnection::OnConnectionFailed() { listener_->OnSubscribeFailed("ICE/DTLS failed"); }
+void SubscribeConnection::OnLocalCandidate(const std::string& candidate) {
+  // Candidates gathered before the first offer travel in it.
+  if (offer_sent_) listener_->OnSubscribeCandidate(0, candidate);
+}
+
+void SubscribeConnection::OnTransportState(MediaTransport::State state, const std::string& detail) {
+  if (state == MediaTransport::State::kConnected) {
+    transport_ready_ = true;
+    LinkReadySlots();
+  } else if (state == MediaTransport::State::kFailed) {
+    listener_->OnSubscribeFailed("ICE/DTLS failed: " + detail);
+  }
+}
+
+void SubscribeConnection::LinkReadySlots() {
+  if (!transport_ready_) return;
+  for (auto& s : slots_)
+    if (s.accepted) LinkSlot(s);
+}
+
+void SubscribeConnection::LinkSlot(Slot& slot) {
+  if (slot.forwarder_pad || !slot.track) return;
+  slot.sink = GRef<GstElement>::Ref(gst_element_factory_make("mediagwtransportsink", nullptr));
+  TransportSinkSetTransport(slot.sink.get(), transport_);
+  gst_bin_add(pipeline_, slot.sink.get());
+  gst_element_sync_state_with_parent(slot.sink.get());
+  auto sinkpad = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.sink.get(), "sink"));
+  transport_->SetKeyframeTarget(slot.ssrc, sinkpad.get());
+  slot.forwarder_pad =
+      GRef<GstPad>::Adopt(gst_element_request_pad_simple(slot.track->forwarder.get(), "src_%u"));
+  g_object_set(slot.forwarder_pad.get(), "ssrc", slot.ssrc, "payload-type", slot.payload_type,
+               "muted", slot.track->muted, NULL);
+  if (gst_pad_link_full(slot.forwarder_pad.get(), sinkpad.get(), GST_PAD_LINK_CHECK_NOTHING) !=
+      GST_PAD_LINK_OK)
+    GST_ERROR("%s: could not link %s", name_.c_str(), slot.track->id.c_str());
+  GST_INFO("%s: linked %s (mid %s, ssrc %u)", name_.c_str(), slot.track->id.c_str(),
+           slot.mid.c_str(), slot.ssrc);
+}
+
+void SubscribeConnection::UnlinkSlot(Slot& slot) {
+  if (transport_) transport_->SetKeyframeTarget(slot.ssrc, nullptr);
+  if (slot.forwarder_pad) {
+    auto forwarder = GRef<GstElement>::Adopt(gst_pad_get_parent_element(slot.forwarder_pad.get()));
+    auto sinkpad = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.sink.get(), "sink"));
+    gst_pad_unlink(slot.forwarder_pad.get(), sinkpad.get());
+    if (forwarder) gst_element_release_request_pad(forwarder.get(), slot.forwarder_pad.get());
+    slot.forwarder_pad.reset();
+  }
+  if (slot.sink) {
+    gst_element_set_state(slot.sink.get(), GST_STATE_NULL);
+    gst_bin_remove(pipeline_, slot.sink.get());
+    slot.sink.reset();
+  }
+}
 
 }  // namespace mediagw

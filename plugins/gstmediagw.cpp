@@ -3,8 +3,11 @@
 
 #include "gstmediagw.h"
 #include "gstmediagwforwarder.h"
+#include "gstmediagwtransportsink.h"
 
-static gboolean plugin_init(GstPlugin* plugin) { return mediagw_forwarder_register(plugin); }
+static gboolean plugin_init(GstPlugin* plugin) {
+  return mediagw_forwarder_register(plugin) && mediagw_transport_sink_register(plugin);
+}
 
 #define PACKAGE "mediagw"
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, mediagw,

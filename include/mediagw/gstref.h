@@ -23,6 +23,7 @@ MEDIAGW_MINIOBJECT_TRAITS(GstMessage, gst_message_ref, gst_message_unref)
 MEDIAGW_MINIOBJECT_TRAITS(GstPromise, gst_promise_ref, gst_promise_unref)
 MEDIAGW_FREE_TRAITS(GstStructure, gst_structure_free)
 MEDIAGW_FREE_TRAITS(GstSDPMessage, gst_sdp_message_free)
+MEDIAGW_FREE_TRAITS(GstSDPMedia, gst_sdp_media_free)
 MEDIAGW_FREE_TRAITS(GstWebRTCSessionDescription, gst_webrtc_session_description_free)
 
 }  // namespace mediagw

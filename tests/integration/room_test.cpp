@@ -149,11 +149,15 @@ TEST(RoomIntegration, MediaUsesOnlyTheConfiguredUdpPortRange) {
   auto ra = ReadReport(a.Wait().get());
   ReadReport(b.Wait().get());
   ASSERT_EQ(ra.size(), 1u);
-  // Every candidate the gateway sent names 127.0.0.1 and a port in the range.
+  // Every candidate the gateway sent, trickled or inside a subscribe offer, names 127.0.0.1 and
+  // a port in the range.
   std::string log = a.Stderr() + b.Stderr();
   int candidates = 0;
-  for (size_t pos = 0; (pos = log.find("\"candidate\":\"candidate:", pos)) != std::string::npos; pos++) {
-    std::string line = log.substr(pos, log.find('"', pos + 25) - pos);
+  for (size_t pos = 0; (pos = log.find("candidate:", pos)) != std::string::npos; pos++) {
+    bool trickled = pos >= 13 && log.compare(pos - 13, 13, "\"candidate\":\"") == 0;
+    bool in_sdp = pos >= 2 && log.compare(pos - 2, 2, "a=") == 0;
+    if (!trickled && !in_sdp) continue;
+    std::string line = log.substr(pos, log.find_first_of("\"\\", pos) - pos);
     auto host = line.find("127.0.0.1 ");
     ASSERT_NE(host, std::string::npos) << line;
     int port = std::stoi(line.substr(host + 10));

@@ -38,7 +38,8 @@ TEST(RoomPipeline, ForwardingPathHoldsNoDecoderOrEncoder) {
   std::vector<std::string> factories = room->pipeline().ElementFactories();
   auto count = [&](const char* name) { return std::count(factories.begin(), factories.end(), name); };
   EXPECT_EQ(count("mediagwforwarder"), 4);  // two participants, audio and video each
-  EXPECT_EQ(count("webrtcbin"), 4);         // a publish and a subscribe connection each
+  EXPECT_EQ(count("webrtcbin"), 2);         // each publish connection; subscribers have none
+  EXPECT_EQ(count("mediagwtransportsink"), 4);  // one per subscribed track
   for (const auto& name : factories) {
     GstElementFactory* f = gst_element_factory_find(name.c_str());
     if (!f) continue;

@@ -1,0 +1,392 @@
+#include "media_transport.h"
+
+#include <gst/video/video.h>
+#include <nice/agent.h>
+
+#include <cstring>
+
+GST_DEBUG_CATEGORY_STATIC(mediagw_transport_debug);
+#define GST_CAT_DEFAULT mediagw_transport_debug
+
+namespace mediagw {
+namespace {
+
+constexpr size_t kMaxRtp = 1500;
+
+// The one thread every transport's ICE, DTLS and RTCP runs on.
+GMainContext* IoContext() {
+  static GMainContext* context = [] {
+    GST_DEBUG_CATEGORY_INIT(mediagw_transport_debug, "mediagw-transport", 0,
+                            "mediagw subscriber transport");
+    GMainContext* ctx = g_main_context_new();
+    g_thread_new("mediagw-io", [](gpointer data) -> gpointer {
+      auto* ctx = static_cast<GMainContext*>(data);
+      g_main_context_push_thread_default(ctx);
+      for (;;) g_main_context_iteration(ctx, TRUE);
+      return nullptr;
+    }, ctx);
+    return ctx;
+  }();
+  return context;
+}
+
+// Runs `fn` on the I/O thread, keeping `self` alive until it has run.
+void RunOnIo(std::shared_ptr<MediaTransport> self, std::function<void(MediaTransport&)> fn) {
+  struct Call {
+    std::shared_ptr<MediaTransport> self;
+    std::function<void(MediaTransport&)> fn;
+  };
+  g_main_context_invoke_full(
+      IoContext(), G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        auto* call = static_cast<Call*>(data);
+        call->fn(*call->self);
+        return G_SOURCE_REMOVE;
+      },
+      new Call{std::move(self), std::move(fn)}, [](gpointer data) { delete static_cast<Call*>(data); });
+}
+
+uint32_t ReadU32(const uint8_t* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
+}  // namespace
+
+std::shared_ptr<MediaTransport> MediaTransport::Create(const TransportConfig& config,
+                                                       Callbacks callbacks) {
+  IoContext();
+  std::shared_ptr<MediaTransport> t(new MediaTransport(std::move(callbacks)));
+  if (!t->Init(config)) return nullptr;
+  return t;
+}
+
+MediaTransport::MediaTransport(Callbacks callbacks) : callbacks_(std::move(callbacks)) {}
+
+bool MediaTransport::Init(const TransportConfig& config) {
+  agent_ = nice_agent_new_full(IoContext(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+  g_object_set(agent_, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
+  if (!config.stun_host.empty())
+    g_object_set(agent_, "stun-server", config.stun_host.c_str(), "stun-server-port",
+                 config.stun_port, NULL);
+  for (const auto& a : config.local_addresses) {
+    NiceAddress addr;
+    nice_address_init(&addr);
+    if (nice_address_set_from_string(&addr, a.c_str())) nice_agent_add_local_address(agent_, &addr);
+  }
+  stream_ = nice_agent_add_stream(agent_, 1);
+  if (!stream_) return false;
+  if (config.min_port || config.max_port)
+    nice_agent_set_port_range(agent_, stream_, 1, config.min_port, config.max_port);
+  for (const auto& r : config.relays)
+    nice_agent_set_relay_info(agent_, stream_, 1, r.host.c_str(), r.port, r.user.c_str(),
+                              r.password.c_str(), r.tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP);
+  gchar* ufrag = nullptr;
+  gchar* pwd = nullptr;
+  nice_agent_get_local_credentials(agent_, stream_, &ufrag, &pwd);
+  ufrag_ = ufrag ? ufrag : "";
+  pwd_ = pwd ? pwd : "";
+  g_free(ufrag);
+  g_free(pwd);
+  g_signal_connect(agent_, "new-candidate-full", G_CALLBACK(OnNewCandidate), this);
+  g_signal_connect(agent_, "component-state-changed", G_CALLBACK(OnComponentState), this);
+  nice_agent_attach_recv(agent_, stream_, 1, IoContext(), OnRecv, this);
+  return true;
+}
+
+MediaTransport::~MediaTransport() {
+  if (agent_) {
+    bool closed;
+    {
+      std::lock_guard lock(mutex_);
+      closed = closed_;
+    }
+    // Close() quiets the agent on the I/O thread; without it, quiet it here as well as we can.
+    if (!closed) Shutdown();
+    g_object_unref(agent_);
+  }
+  for (auto& [ssrc, pad] : keyframe_targets_) gst_object_unref(pad);
+}
+
+std::vector<std::string> MediaTransport::local_candidates() const {
+  std::lock_guard lock(mutex_);
+  return candidates_;
+}
+
+void MediaTransport::StartGathering() {
+  if (!nice_agent_gather_candidates(agent_, stream_))
+    SetState(State::kFailed, "ICE could not gather candidates");
+}
+
+void MediaTransport::SetRemote(const std::string& ufrag, const std::string& pwd,
+                               const std::string& fingerprint, bool dtls_client) {
+  {
+    std::lock_guard lock(mutex_);
+    if (remote_set_ || closed_) return;
+    remote_set_ = true;
+    dtls_client_ = dtls_client;
+    remote_fingerprint_ = fingerprint;
+  }
+  nice_agent_set_remote_credentials(agent_, stream_, ufrag.c_str(), pwd.c_str());
+  RunOnIo(shared_from_this(), [](MediaTransport& t) { t.StartDtls(); });
+}
+
+bool MediaTransport::AddRemoteCandidate(const std::string& candidate) {
+  std::string line = candidate.rfind("a=", 0) == 0 ? candidate : "a=" + candidate;
+  NiceCandidate* c = nice_agent_parse_remote_candidate_sdp(agent_, stream_, line.c_str());
+  if (!c) return false;
+  GSList list = {c, nullptr};
+  int added = nice_agent_set_remote_candidates(agent_, stream_, 1, &list);
+  nice_candidate_free(c);
+  return added >= 0;
+}
+
+void MediaTransport::SetKeyframeTarget(uint32_t ssrc, GstPad* pad) {
+  std::lock_guard lock(mutex_);
+  auto it = keyframe_targets_.find(ssrc);
+  if (it != keyframe_targets_.end()) {
+    gst_object_unref(it->second);
+    keyframe_targets_.erase(it);
+  }
+  if (pad) keyframe_targets_[ssrc] = GST_PAD(gst_object_ref(pad));
+}
+
+void MediaTransport::SendRtp(uint8_t* buf, size_t len) {
+  if (len < 12 || len > kMaxRtp) return;
+  int out = static_cast<int>(len);
+  {
+    std::lock_guard lock(send_mutex_);
+    if (!srtp_ || send_closed_) return;
+    if (!srtp_->ProtectRtp(buf, &out)) {
+      send_errors_++;
+      return;
+    }
+  }
+  if (nice_agent_send(agent_, stream_, 1, static_cast<guint>(out), reinterpret_cast<gchar*>(buf)) < 0) {
+    send_errors_++;
+    return;
+  }
+  packets_sent_++;
+  bytes_sent_ += static_cast<uint64_t>(out);
+}
+
+void MediaTransport::Close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  {
+    std::lock_guard lock(send_mutex_);
+    // Nothing is sent from here on; the session itself lives until the destructor.
+    send_closed_ = true;
+  }
+  state_ = State::kClosed;
+  RunOnIo(shared_from_this(), [](MediaTransport& t) { t.Shutdown(); });
+}
+
+MediaTransport::Stats MediaTransport::stats() const {
+  Stats s;
+  s.packets_sent = packets_sent_;
+  s.bytes_sent = bytes_sent_;
+  s.send_errors = send_errors_;
+  s.rtcp_received = rtcp_received_;
+  s.keyframe_requests = keyframe_requests_;
+  s.nacks = nacks_;
+  return s;
+}
+
+void MediaTransport::SetState(State state, const std::string& detail) {
+  State old = state_.load();
+  if (old == State::kClosed || old == State::kFailed || old == state) return;
+  state_ = state;
+  if (state == State::kFailed) GST_WARNING("transport %s failed: %s", ufrag_.c_str(), detail.c_str());
+  if (callbacks_.on_state) callbacks_.on_state(state, detail);
+}
+
+/* ---- I/O thread ---- */
+
+void MediaTransport::Shutdown() {
+  if (dtls_timer_) {
+    g_source_destroy(dtls_timer_);
+    g_source_unref(dtls_timer_);
+    dtls_timer_ = nullptr;
+  }
+  g_signal_handlers_disconnect_by_data(agent_, this);
+  nice_agent_attach_recv(agent_, stream_, 1, IoContext(), nullptr, nullptr);
+  nice_agent_remove_stream(agent_, stream_);
+  dtls_.reset();
+}
+
+void MediaTransport::StartDtls() {
+  std::string fingerprint;
+  bool client;
+  bool connected;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || dtls_) return;
+    fingerprint = remote_fingerprint_;
+    client = dtls_client_;
+    connected = ice_connected_;
+  }
+  dtls_ = std::make_unique<DtlsSession>(client, fingerprint, [this](const uint8_t* data, size_t len) {
+    nice_agent_send(agent_, stream_, 1, static_cast<guint>(len), reinterpret_cast<const gchar*>(data));
+  });
+  // A DTLS client speaks first, once ICE can carry it; a server waits for the ClientHello.
+  if (!client || connected) {
+    dtls_started_ = true;
+    HandleDtls(dtls_->Start());
+  }
+}
+
+void MediaTransport::HandleDtls(DtlsSession::State state) {
+  switch (state) {
+    case DtlsSession::State::kHandshaking:
+      ArmDtlsTimer();
+      return;
+    case DtlsSession::State::kConnected: {
+      if (srtp_) return;  // a retransmitted flight after the handshake
+      ArmDtlsTimer();
+      std::string error;
+      auto srtp = SrtpSession::Create(dtls_->keys(), &error);
+      if (!srtp) {
+        SetState(State::kFailed, error);
+        return;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+      }
+      {
+        std::lock_guard lock(send_mutex_);
+        srtp_ = std::move(srtp);
+      }
+      GST_INFO("transport %s: DTLS-SRTP up", ufrag_.c_str());
+      SetState(State::kConnected, "");
+      return;
+    }
+    case DtlsSession::State::kClosed:
+      SetState(State::kFailed, "the peer closed DTLS");
+      return;
+    case DtlsSession::State::kFailed:
+      SetState(State::kFailed, dtls_->error());
+      return;
+  }
+}
+
+void MediaTransport::ArmDtlsTimer() {
+  if (dtls_timer_) {
+    g_source_destroy(dtls_timer_);
+    g_source_unref(dtls_timer_);
+    dtls_timer_ = nullptr;
+  }
+  int ms = dtls_ ? dtls_->NextTimeoutMs() : -1;
+  if (ms < 0) return;
+  dtls_timer_ = g_timeout_source_new(static_cast<guint>(ms));
+  g_source_set_callback(
+      dtls_timer_,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<MediaTransport*>(data);
+        g_source_unref(self->dtls_timer_);
+        self->dtls_timer_ = nullptr;
+        if (self->dtls_) self->HandleDtls(self->dtls_->HandleTimeout());
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  g_source_attach(dtls_timer_, IoContext());
+}
+
+void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {
+  auto* self = static_cast<MediaTransport*>(data);
+  if (len < 1) return;
+  auto* p = reinterpret_cast<const uint8_t*>(buf);
+  // RFC 7983: 20..63 DTLS, 128..191 RTP/RTCP (RTCP when the packet type is 192..223).
+  if (p[0] >= 20 && p[0] <= 63) {
+    if (self->dtls_) {
+      if (!self->dtls_started_) self->dtls_started_ = true;
+      self->HandleDtls(self->dtls_->Feed(p, len));
+    }
+    return;
+  }
+  if (p[0] >= 128 && p[0] <= 191 && len >= 8 && len <= kMaxRtp && p[1] >= 192 && p[1] <= 223) {
+    uint8_t copy[kMaxRtp];
+    memcpy(copy, p, len);
+    self->HandleRtcp(copy, static_cast<int>(len));
+  }
+}
+
+void MediaTransport::HandleRtcp(uint8_t* data, int len) {
+  SrtpSession* srtp = nullptr;
+  {
+    std::lock_guard lock(send_mutex_);
+    srtp = srtp_.get();  // set on this thread, freed only by the destructor
+  }
+  if (!srtp || !srtp->UnprotectRtcp(data, &len)) return;
+  rtcp_received_++;
+  // A compound packet: walk it, acting on PLI and FIR (keyframe requests) and counting NACKs.
+  int off = 0;
+  while (off + 4 <= len) {
+    const uint8_t* h = data + off;
+    int fmt = h[0] & 0x1f;
+    int pt = h[1];
+    int plen = ((h[2] << 8) | h[3]) * 4 + 4;
+    if ((h[0] >> 6) != 2 || off + plen > len) break;
+    if (pt == 206 && fmt == 1 && plen >= 12) {
+      RequestKeyframe(ReadU32(h + 8));
+    } else if (pt == 206 && fmt == 4) {
+      for (int fci = 12; fci + 8 <= plen; fci += 8) RequestKeyframe(ReadU32(h + fci));
+    } else if (pt == 205 && fmt == 1) {
+      nacks_++;
+    }
+    off += plen;
+  }
+}
+
+void MediaTransport::RequestKeyframe(uint32_t ssrc) {
+  GstPad* pad = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = keyframe_targets_.find(ssrc);
+    if (it != keyframe_targets_.end()) pad = GST_PAD(gst_object_ref(it->second));
+  }
+  if (!pad) return;
+  keyframe_requests_++;
+  gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
+  gst_object_unref(pad);
+}
+
+void MediaTransport::OnNewCandidate(NiceAgent* agent, NiceCandidate* candidate, gpointer data) {
+  auto* self = static_cast<MediaTransport*>(data);
+  gchar* sdp = nice_agent_generate_local_candidate_sdp(agent, candidate);
+  if (!sdp) return;
+  std::string line = g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp;
+  g_free(sdp);
+  {
+    std::lock_guard lock(self->mutex_);
+    if (self->closed_) return;
+    self->candidates_.push_back(line);
+  }
+  if (self->callbacks_.on_local_candidate) self->callbacks_.on_local_candidate(line);
+}
+
+void MediaTransport::OnComponentState(NiceAgent*, guint, guint, guint state, gpointer data) {
+  auto* self = static_cast<MediaTransport*>(data);
+  if (state == NICE_COMPONENT_STATE_FAILED) {
+    self->SetState(State::kFailed, "ICE failed");
+    return;
+  }
+  if (state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY) return;
+  {
+    std::lock_guard lock(self->mutex_);
+    if (self->ice_connected_ || self->closed_) return;
+    self->ice_connected_ = true;
+  }
+  // This may run on whichever thread made libnice change state; DTLS lives on the I/O thread.
+  RunOnIo(self->shared_from_this(), [](MediaTransport& t) {
+    if (t.dtls_ && !t.dtls_started_) {
+      t.dtls_started_ = true;
+      t.HandleDtls(t.dtls_->Start());
+    }
+  });
+}
+
+}  // namespace mediagw

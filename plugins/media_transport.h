@@ -1,0 +1,143 @@
+// MediaTransport: one subscriber's ICE + DTLS-SRTP transport, without webrtcbin.
+//
+// Why: forwarding to a subscriber through a whole webrtcbin costs about a dozen elements, a queue
+// thread hand-off and an RTP session's bookkeeping per packet. An SFU only needs, per packet and
+// subscriber, one SRTP protect and one send; this class is that, plus what sets it up: a libnice
+// agent (full ICE, controlling: the gateway offers), a DTLS handshake of our own (DtlsSession) and
+// the SRTP keys it yields, and the parsing of the subscriber's RTCP for keyframe requests.
+//
+// Threads: every agent of the process runs on one shared I/O thread (its own GMainContext); DTLS
+// and incoming RTCP are handled there. SendRtp() may be called from any thread (in mediagw: the
+// forwarder's streaming thread, directly, with no queue). Callbacks run on the I/O thread or on
+// the calling thread; their owner marshals them where it needs them.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dtls_srtp.h"
+
+struct _NiceAgent;
+struct _NiceCandidate;
+
+namespace mediagw {
+
+struct TransportConfig {
+  struct Relay {
+    std::string host;  // an IP address
+    unsigned port = 3478;
+    std::string user;
+    std::string password;
+    bool tcp = false;
+  };
+  std::string stun_host;  // an IP address, empty for none
+  unsigned stun_port = 3478;
+  std::vector<Relay> relays;
+  std::vector<std::string> local_addresses;  // empty: libnice's default
+  unsigned min_port = 0;
+  unsigned max_port = 0;
+};
+
+class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
+ public:
+  enum class State { kNew, kConnected, kFailed, kClosed };
+  struct Callbacks {
+    // A local candidate as an SDP attribute value ("candidate:..."), once gathered.
+    std::function<void(const std::string& candidate)> on_local_candidate;
+    // kConnected once ICE and DTLS are up and SRTP is keyed; kFailed with the reason.
+    std::function<void(State state, const std::string& detail)> on_state;
+  };
+  struct Stats {
+    uint64_t packets_sent = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t send_errors = 0;
+    uint64_t rtcp_received = 0;
+    uint64_t keyframe_requests = 0;
+    uint64_t nacks = 0;
+  };
+
+  static std::shared_ptr<MediaTransport> Create(const TransportConfig& config, Callbacks callbacks);
+  ~MediaTransport();
+  MediaTransport(const MediaTransport&) = delete;
+  MediaTransport& operator=(const MediaTransport&) = delete;
+
+  const std::string& local_ufrag() const { return ufrag_; }
+  const std::string& local_pwd() const { return pwd_; }
+  static const std::string& local_fingerprint() { return DtlsCertificate::Get().fingerprint(); }
+  // Candidates gathered so far, as SDP attribute values.
+  std::vector<std::string> local_candidates() const;
+
+  void StartGathering();
+  // From the peer's SDP; only the first call counts (no ICE restart).
+  void SetRemote(const std::string& ufrag, const std::string& pwd, const std::string& fingerprint,
+                 bool dtls_client);
+  // "candidate:..." as trickled; false when it does not parse (e.g. an mDNS name).
+  bool AddRemoteCandidate(const std::string& candidate);
+  // Keyframe requests (PLI, FIR) from the peer for `ssrc` go upstream from `pad` as a
+  // GstForceKeyUnit event. A null pad forgets the SSRC.
+  void SetKeyframeTarget(uint32_t ssrc, GstPad* pad);
+  // Protects one RTP packet in place and sends it; `data` must have SrtpSession::kMaxTrailer
+  // spare bytes after `len`. Drops it until connected and after Close().
+  void SendRtp(uint8_t* data, size_t len);
+  // Stops everything; callbacks end. Call before letting go of the transport.
+  void Close();
+
+  State state() const { return state_.load(); }
+  Stats stats() const;
+
+ private:
+  MediaTransport(Callbacks callbacks);
+  bool Init(const TransportConfig& config);
+  void SetState(State state, const std::string& detail);
+
+  // On the I/O thread.
+  void StartDtls();
+  void HandleDtls(DtlsSession::State state);
+  void ArmDtlsTimer();
+  void HandleRtcp(uint8_t* data, int len);
+  void RequestKeyframe(uint32_t ssrc);
+  void Shutdown();
+
+  static void OnRecv(_NiceAgent*, unsigned, unsigned, unsigned len, char* buf, void* data);
+  static void OnNewCandidate(_NiceAgent*, _NiceCandidate* candidate, void* data);
+  static void OnComponentState(_NiceAgent*, unsigned, unsigned, unsigned state, void* data);
+
+  Callbacks callbacks_;
+  _NiceAgent* agent_ = nullptr;  // owned; destroyed in the destructor
+  unsigned stream_ = 0;
+  std::string ufrag_;
+  std::string pwd_;
+  std::atomic<State> state_{State::kNew};
+
+  mutable std::mutex mutex_;  // guards what follows
+  std::vector<std::string> candidates_;
+  bool remote_set_ = false;
+  bool dtls_client_ = false;
+  std::string remote_fingerprint_;
+  bool closed_ = false;
+  bool ice_connected_ = false;
+  std::map<uint32_t, GstPad*> keyframe_targets_;  // each holds a ref
+
+  // I/O thread only.
+  std::unique_ptr<DtlsSession> dtls_;
+  GSource* dtls_timer_ = nullptr;
+  bool dtls_started_ = false;
+
+  // The SRTP session is set once (I/O thread, under send_mutex_) and lives until the destructor.
+  std::mutex send_mutex_;
+  std::unique_ptr<SrtpSession> srtp_;
+  bool send_closed_ = false;
+
+  std::atomic<uint64_t> packets_sent_{0}, bytes_sent_{0}, send_errors_{0}, rtcp_received_{0},
+      keyframe_requests_{0}, nacks_{0};
+};
+
+}  // namespace mediagw
