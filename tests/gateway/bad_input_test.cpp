@@ -98,6 +98,40 @@ TEST_F(BadInputTest, InvalidSdpIsBadSdp) {
   EXPECT_FALSE(ws.WaitFor("left").empty());
 }
 
+// The gateway writes subscribe offers itself and checks each answer against the offer: an
+// answer that does not fit is refused, and the offer stays open for a better one.
+TEST_F(BadInputTest, SubscribeAnswersThatDoNotFitTheOfferAreBadSdp) {
+  ClientProcess publisher(gw_->ws_url(), {"--room", "answer-room", "--publish-only", "--duration", "30",
+                                          "--no-decode"});
+  WsClient ws(Url());
+  Join(ws, "answer-room");
+  std::string offer = ws.WaitFor("subscribe_offer", 10000);
+  ASSERT_FALSE(offer.empty());
+  std::string sdp = JsonField(offer, "sdp");
+  int mlines = 0;
+  for (size_t pos = 0; (pos = sdp.find("\nm=", pos)) != std::string::npos; pos++) mlines++;
+  ASSERT_GE(mlines, 1);
+  // An answer with `count` m-lines, mids 0.., the given a=setup and, optionally, no fingerprint.
+  auto answer = [](int count, const std::string& setup, bool fingerprint, const std::string& mid0) {
+    std::string a = "v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n";
+    for (int i = 0; i < count; i++) {
+      a += "m=video 9 UDP/TLS/RTP/SAVPF 96\\r\\nc=IN IP4 0.0.0.0\\r\\na=ice-ufrag:abcd\\r\\n"
+           "a=ice-pwd:abcdefghijklmnopqrstuvwx\\r\\n";
+      if (fingerprint) a += "a=fingerprint:sha-256 00:11\\r\\n";
+      a += "a=setup:" + setup + "\\r\\na=mid:" + (i == 0 ? mid0 : std::to_string(i)) +
+           "\\r\\na=recvonly\\r\\na=rtpmap:96 VP8/90000\\r\\n";
+    }
+    return R"({"type":"subscribe_answer","sdp":")" + a + "\"}";
+  };
+  EXPECT_EQ(ErrorCodeFor(ws, answer(mlines + 1, "active", true, "0")), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, answer(mlines, "actpass", true, "0")), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, answer(mlines, "active", true, "nine")), "bad_sdp");
+  EXPECT_EQ(ErrorCodeFor(ws, answer(mlines, "active", false, "0")), "bad_sdp");
+  EXPECT_TRUE(ws.open());
+  ws.SendText(R"({"type":"leave"})");
+  EXPECT_FALSE(ws.WaitFor("left").empty());
+}
+
 TEST_F(BadInputTest, JoiningAFullRoomIsRoomFull) {
   WsClient a(Url()), b(Url()), c(Url());
   Join(a, "full-room");
