@@ -285,6 +285,7 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
     if (!accepted[i]) UnlinkSlot(slots_[i]);
   }
   state_ = State::kIdle;
+  GST_INFO("%s: answer applied (DTLS %s)", name_.c_str(), setup == "passive" ? "client" : "server");
   LinkReadySlots();
   done("");
   if (renegotiate_) Negotiate();

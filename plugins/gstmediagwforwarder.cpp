@@ -88,6 +88,7 @@ struct ForwarderPrivate {
   guint64 keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;  // object lock
   GstClockTime last_keyframe_request = GST_CLOCK_TIME_NONE;               // object lock
   bool keyframe_request_pending = false;                                   // object lock
+  bool keyframe_request_outstanding = false;  // object lock: sent, and no keyframe since
   guint64 keyframe_requests = 0;                                           // object lock
   guint next_pad_id = 0;                                                   // object lock
   std::vector<GstPad*> scratch;                      // streaming: pads of the current packet
@@ -193,7 +194,12 @@ static void forwarder_request_keyframe(MediagwForwarder* self, bool new_request)
   ForwarderPrivate* p = self->priv;
   GstClockTime now = forwarder_now(self);
   GST_OBJECT_LOCK(self);
-  if (new_request) p->keyframe_request_pending = true;
+  // Whoever starts waiting while a request is outstanding gets the keyframe it brings: no new
+  // request, unless the answer is overdue (two intervals: the PLI or the keyframe was lost).
+  bool answered_soon = p->keyframe_request_outstanding &&
+                       p->last_keyframe_request != GST_CLOCK_TIME_NONE &&
+                       now < p->last_keyframe_request + 2 * p->keyframe_request_interval;
+  if (new_request && !answered_soon) p->keyframe_request_pending = true;
   bool send = p->keyframe_request_pending &&
               (p->last_keyframe_request == GST_CLOCK_TIME_NONE ||
                now >= p->last_keyframe_request + p->keyframe_request_interval);
@@ -201,6 +207,7 @@ static void forwarder_request_keyframe(MediagwForwarder* self, bool new_request)
   bool have_ssrc = p->info.have_ssrc;
   if (send) {
     p->keyframe_request_pending = false;
+    p->keyframe_request_outstanding = true;
     p->last_keyframe_request = now;
     p->keyframe_requests++;
   }
@@ -334,6 +341,11 @@ static GstFlowReturn mediagw_forwarder_chain(GstPad*, GstObject* parent, GstBuff
     gst_pad_push(pad, out);
   }
   gst_rtp_buffer_unmap(&rtp);
+  if (pkt.keyframe_start) {
+    GST_OBJECT_LOCK(self);
+    p->keyframe_request_outstanding = false;
+    GST_OBJECT_UNLOCK(self);
+  }
   for (GstPad* pad : p->scratch) gst_object_unref(pad);
   p->scratch.clear();
   if (caps) gst_caps_unref(caps);

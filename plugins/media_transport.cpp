@@ -89,6 +89,7 @@ bool MediaTransport::Init(const TransportConfig& config) {
   g_free(pwd);
   g_signal_connect(agent_, "new-candidate-full", G_CALLBACK(OnNewCandidate), this);
   g_signal_connect(agent_, "component-state-changed", G_CALLBACK(OnComponentState), this);
+  g_signal_connect(agent_, "new-selected-pair-full", G_CALLBACK(OnSelectedPair), this);
   nice_agent_attach_recv(agent_, stream_, 1, IoContext(), OnRecv, this);
   return true;
 }
@@ -105,6 +106,7 @@ MediaTransport::~MediaTransport() {
     g_object_unref(agent_);
   }
   for (auto& [ssrc, pad] : keyframe_targets_) gst_object_unref(pad);
+  if (direct_socket_) g_object_unref(direct_socket_);
 }
 
 std::vector<std::string> MediaTransport::local_candidates() const {
@@ -160,6 +162,19 @@ void MediaTransport::SendRtp(uint8_t* buf, size_t len) {
       send_errors_++;
       return;
     }
+    if (direct_socket_) {
+      // Under the lock, so that Close() can never leave us writing to a closed descriptor.
+      ssize_t n = sendto(g_socket_get_fd(direct_socket_), buf, static_cast<size_t>(out),
+                         MSG_DONTWAIT | MSG_NOSIGNAL,
+                         reinterpret_cast<const struct sockaddr*>(&direct_addr_), direct_addr_len_);
+      if (n < 0) {
+        send_errors_++;  // a full socket buffer drops this packet for this subscriber only
+        return;
+      }
+      packets_sent_++;
+      bytes_sent_ += static_cast<uint64_t>(out);
+      return;
+    }
   }
   if (nice_agent_send(agent_, stream_, 1, static_cast<guint>(out), reinterpret_cast<gchar*>(buf)) < 0) {
     send_errors_++;
@@ -179,6 +194,8 @@ void MediaTransport::Close() {
     std::lock_guard lock(send_mutex_);
     // Nothing is sent from here on; the session itself lives until the destructor.
     send_closed_ = true;
+    if (direct_socket_) g_object_unref(direct_socket_);
+    direct_socket_ = nullptr;
   }
   state_ = State::kClosed;
   RunOnIo(shared_from_this(), [](MediaTransport& t) { t.Shutdown(); });
@@ -380,6 +397,8 @@ void MediaTransport::OnComponentState(NiceAgent*, guint, guint, guint state, gpo
     if (self->ice_connected_ || self->closed_) return;
     self->ice_connected_ = true;
   }
+  GST_INFO("transport %s: ICE connected", self->ufrag_.c_str());
+  self->UpdateDirectPath();
   // This may run on whichever thread made libnice change state; DTLS lives on the I/O thread.
   RunOnIo(self->shared_from_this(), [](MediaTransport& t) {
     if (t.dtls_ && !t.dtls_started_) {
@@ -387,6 +406,34 @@ void MediaTransport::OnComponentState(NiceAgent*, guint, guint, guint state, gpo
       t.HandleDtls(t.dtls_->Start());
     }
   });
+}
+
+void MediaTransport::OnSelectedPair(NiceAgent*, guint, guint, NiceCandidate*, NiceCandidate*,
+                                    gpointer data) {
+  static_cast<MediaTransport*>(data)->UpdateDirectPath();
+}
+
+void MediaTransport::UpdateDirectPath() {
+  GSocket* socket = nice_agent_get_selected_socket(agent_, stream_, 1);  // null when relayed
+  NiceCandidate* local = nullptr;
+  NiceCandidate* remote = nullptr;
+  struct sockaddr_storage addr = {};
+  unsigned addr_len = 0;
+  if (socket && nice_agent_get_selected_pair(agent_, stream_, 1, &local, &remote) && remote &&
+      local && local->type != NICE_CANDIDATE_TYPE_RELAYED) {
+    nice_address_copy_to_sockaddr(&remote->addr, reinterpret_cast<struct sockaddr*>(&addr));
+    addr_len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  } else if (socket) {
+    g_object_unref(socket);
+    socket = nullptr;
+  }
+  std::lock_guard lock(send_mutex_);
+  if (direct_socket_) g_object_unref(direct_socket_);
+  direct_socket_ = send_closed_ ? nullptr : socket;
+  if (send_closed_ && socket) g_object_unref(socket);
+  direct_addr_ = addr;
+  direct_addr_len_ = addr_len;
+  GST_INFO("transport %s: sending %s", ufrag_.c_str(), direct_socket_ ? "directly" : "through libnice");
 }
 
 }  // namespace mediagw

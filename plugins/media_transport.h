@@ -12,7 +12,9 @@
 // the calling thread; their owner marshals them where it needs them.
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
@@ -109,6 +111,10 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   static void OnRecv(_NiceAgent*, unsigned, unsigned, unsigned len, char* buf, void* data);
   static void OnNewCandidate(_NiceAgent*, _NiceCandidate* candidate, void* data);
   static void OnComponentState(_NiceAgent*, unsigned, unsigned, unsigned state, void* data);
+  static void OnSelectedPair(_NiceAgent*, unsigned, unsigned, _NiceCandidate*, _NiceCandidate*,
+                             void* data);
+  // Caches the selected pair's socket and peer address so that SendRtp can bypass libnice.
+  void UpdateDirectPath();
 
   Callbacks callbacks_;
   _NiceAgent* agent_ = nullptr;  // owned; destroyed in the destructor
@@ -135,6 +141,11 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   std::mutex send_mutex_;
   std::unique_ptr<SrtpSession> srtp_;
   bool send_closed_ = false;
+  // The selected pair's UDP socket (a ref) and the peer's address: packets are sent with one
+  // sendto() and no libnice lock. Null when the pair is relayed (then libnice sends).
+  GSocket* direct_socket_ = nullptr;
+  struct sockaddr_storage direct_addr_ = {};
+  unsigned direct_addr_len_ = 0;
 
   std::atomic<uint64_t> packets_sent_{0}, bytes_sent_{0}, send_errors_{0}, rtcp_received_{0},
       keyframe_requests_{0}, nacks_{0};

@@ -105,10 +105,11 @@ TEST(RoomIntegration, KilledClientIsRemovedAndOthersRenegotiatedWithin15s) {
 
 TEST(RoomIntegration, H264IsForwardedAndMutingStopsVideoOnlyWhileMuted) {
   GatewayProcess gw;
-  // A publishes H.264 and mutes its video from 3 s to 6 s; B publishes VP8.
+  // A publishes H.264 and mutes its video from 5 s to 8 s; B publishes VP8. (Under ASan the
+  // clients' first H.264 keyframe can take 3 s to reach B, so the mute starts later than that.)
   ClientProcess a(gw.ws_url(), {"--room", "mute", "--name", "A", "--video-codec", "h264",
-                                "--mute-video-at", "3", "--mute-video-for", "3", "--duration", "10"});
-  ClientProcess b(gw.ws_url(), {"--room", "mute", "--name", "B", "--duration", "10"});
+                                "--mute-video-at", "5", "--mute-video-for", "3", "--duration", "12"});
+  ClientProcess b(gw.ws_url(), {"--room", "mute", "--name", "B", "--duration", "12"});
   auto ra = ReadReport(a.Wait().get());
   auto rb = ReadReport(b.Wait().get());
   ASSERT_EQ(ra.size(), 1u);
@@ -116,9 +117,10 @@ TEST(RoomIntegration, H264IsForwardedAndMutingStopsVideoOnlyWhileMuted) {
   const ReportTrack* h264 = rb[0].TrackFrom(ra[0].participant_id, "video");
   ASSERT_NE(h264, nullptr);
   EXPECT_GT(h264->frames, 60) << "B decoded too little of A's H.264";
-  EXPECT_GE(h264->max_gap_ms, 2500) << "video kept flowing while muted";
+  EXPECT_GE(h264->max_gap_ms, 2500) << "video kept flowing while muted (first frame at "
+                                    << h264->first_frame_ms << " ms, " << h264->frames << " frames)";
   EXPECT_LE(h264->max_gap_ms, 4500) << "video did not resume promptly after unmute";
-  EXPECT_GT(h264->last_frame_ms, 8000) << "video did not resume after unmute";
+  EXPECT_GT(h264->last_frame_ms, 10000) << "video did not resume after unmute";
   EXPECT_EQ(rb[0].track_muted_events, 2);  // muted, then unmuted
   EXPECT_EQ(h264->seq_gaps, 0) << "B saw a sequence jump across the mute";
   const ReportTrack* audio = rb[0].TrackFrom(ra[0].participant_id, "audio");

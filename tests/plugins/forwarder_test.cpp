@@ -291,17 +291,39 @@ TEST_F(ForwarderTest, KeyframeRequestsFromAllSubscribersAreCoalesced) {
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0], kPublisherSsrc);  // the subscriber's SSRC never goes upstream
 
+  gst_harness_push(pub_, Vp8(2, 3000, true));  // the publisher answers
   Advance(400 * GST_MSECOND);
   SubscriberPli(pub_);
-  gst_harness_push(pub_, Vp8(2, 3000, false));
+  gst_harness_push(pub_, Vp8(3, 6000, false));
   EXPECT_TRUE(KeyframeRequests().empty());  // still inside 500 ms
 
   Advance(150 * GST_MSECOND);
-  gst_harness_push(pub_, Vp8(3, 6000, false));  // the held request leaves with the next packet
+  gst_harness_push(pub_, Vp8(4, 9000, false));  // the held request leaves with the next packet
   EXPECT_EQ(KeyframeRequests().size(), 1u);
   guint64 count = 0;
   g_object_get(pub_->element, "keyframe-requests", &count, NULL);
   EXPECT_EQ(count, 2u);
+}
+
+TEST_F(ForwarderTest, RequestsWhileOneIsUnansweredWaitForItsKeyframe) {
+  gst_harness_set_src_caps_str(pub_, kVp8Caps);
+  gst_harness_push(pub_, Vp8(1, 0, true));
+  Drain(pub_);
+  KeyframeRequests();
+  SubscriberPli(pub_);
+  ASSERT_EQ(KeyframeRequests().size(), 1u);
+
+  // Subscribers joining meanwhile will get the keyframe on its way: nothing more is asked.
+  Advance(600 * GST_MSECOND);
+  SubscriberPli(pub_);
+  gst_harness_push(pub_, Vp8(2, 3000, false));
+  EXPECT_TRUE(KeyframeRequests().empty());
+
+  // Unanswered for two intervals: the request or the keyframe was lost, so ask again.
+  Advance(500 * GST_MSECOND);
+  SubscriberPli(pub_);
+  gst_harness_push(pub_, Vp8(3, 6000, false));
+  EXPECT_EQ(KeyframeRequests().size(), 1u);
 }
 
 TEST_F(ForwarderTest, AudioIsNeverGatedAndNeverRequestsKeyframes) {
