@@ -277,4 +277,8 @@ bool SrtpSession::UnprotectRtcp(uint8_t* data, int* len) {
   return srtp_unprotect_rtcp(recv_, data, len) == srtp_err_status_ok;
 }
 
+bool SrtpSession::UnprotectRtp(uint8_t* data, int* len) {
+  return srtp_unprotect(recv_, data, len) == srtp_err_status_ok;
+}
+
 }  // namespace mediagw

@@ -101,6 +101,7 @@ class SrtpSession {
   bool ProtectRtp(uint8_t* data, int* len);
   bool ProtectRtcp(uint8_t* data, int* len);
   bool UnprotectRtcp(uint8_t* data, int* len);
+  bool UnprotectRtp(uint8_t* data, int* len);
 
  private:
   SrtpSession() = default;

@@ -3,6 +3,7 @@
 #include <gst/video/video.h>
 #include <nice/agent.h>
 
+#include <condition_variable>
 #include <cstring>
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_transport_debug);
@@ -64,7 +65,7 @@ MediaTransport::MediaTransport(Callbacks callbacks) : callbacks_(std::move(callb
 
 bool MediaTransport::Init(const TransportConfig& config) {
   agent_ = nice_agent_new_full(IoContext(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set(agent_, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
+  g_object_set(agent_, "controlling-mode", config.controlling, "ice-tcp", FALSE, NULL);
   if (!config.stun_host.empty())
     g_object_set(agent_, "stun-server", config.stun_host.c_str(), "stun-server-port",
                  config.stun_port, NULL);
@@ -201,6 +202,24 @@ void MediaTransport::Close() {
   RunOnIo(shared_from_this(), [](MediaTransport& t) { t.Shutdown(); });
 }
 
+void MediaTransport::CloseAndWait() {
+  Close();
+  struct Done {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  auto done = std::make_shared<Done>();
+  // The I/O thread runs one thing at a time, in order: once this has run, Shutdown has too.
+  RunOnIo(shared_from_this(), [done](MediaTransport&) {
+    std::lock_guard lock(done->mutex);
+    done->done = true;
+    done->cv.notify_all();
+  });
+  std::unique_lock lock(done->mutex);
+  done->cv.wait(lock, [&] { return done->done; });
+}
+
 MediaTransport::Stats MediaTransport::stats() const {
   Stats s;
   s.packets_sent = packets_sent_;
@@ -324,10 +343,19 @@ void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpo
     }
     return;
   }
-  if (p[0] >= 128 && p[0] <= 191 && len >= 8 && len <= kMaxRtp && p[1] >= 192 && p[1] <= 223) {
-    uint8_t copy[kMaxRtp];
-    memcpy(copy, p, len);
+  if (p[0] < 128 || p[0] > 191 || len < 12 || len > kMaxRtp) return;
+  uint8_t copy[kMaxRtp];
+  memcpy(copy, p, len);
+  if (p[1] >= 192 && p[1] <= 223) {
     self->HandleRtcp(copy, static_cast<int>(len));
+  } else if (self->callbacks_.on_rtp) {
+    SrtpSession* srtp = nullptr;
+    {
+      std::lock_guard lock(self->send_mutex_);
+      srtp = self->srtp_.get();  // set on this thread, freed only by the destructor
+    }
+    int n = static_cast<int>(len);
+    if (srtp && srtp->UnprotectRtp(copy, &n)) self->callbacks_.on_rtp(copy, static_cast<size_t>(n));
   }
 }
 

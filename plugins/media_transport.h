@@ -6,6 +6,8 @@
 // agent (full ICE, controlling: the gateway offers), a DTLS handshake of our own (DtlsSession) and
 // the SRTP keys it yields, and the parsing of the subscriber's RTCP for keyframe requests.
 //
+// The same class receives, for mediagw-load's light subscribers (Callbacks::on_rtp).
+//
 // Threads: every agent of the process runs on one shared I/O thread (its own GMainContext); DTLS
 // and incoming RTCP are handled there. SendRtp() may be called from any thread (in mediagw: the
 // forwarder's streaming thread, directly, with no queue). Callbacks run on the I/O thread or on
@@ -46,6 +48,8 @@ struct TransportConfig {
   std::vector<std::string> local_addresses;  // empty: libnice's default
   unsigned min_port = 0;
   unsigned max_port = 0;
+  // The offerer controls ICE (the gateway's subscribe connections); an answerer does not.
+  bool controlling = true;
 };
 
 class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
@@ -56,6 +60,8 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
     std::function<void(const std::string& candidate)> on_local_candidate;
     // kConnected once ICE and DTLS are up and SRTP is keyed; kFailed with the reason.
     std::function<void(State state, const std::string& detail)> on_state;
+    // Incoming RTP, decrypted, on the I/O thread (receivers only: the gateway sends).
+    std::function<void(const uint8_t* data, size_t len)> on_rtp;
   };
   struct Stats {
     uint64_t packets_sent = 0;
@@ -91,6 +97,8 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   void SendRtp(uint8_t* data, size_t len);
   // Stops everything; callbacks end. Call before letting go of the transport.
   void Close();
+  // Close(), then waits until no callback runs or will run (not from a callback).
+  void CloseAndWait();
 
   State state() const { return state_.load(); }
   Stats stats() const;

@@ -27,6 +27,7 @@ struct LoadOptions {
   double duration = 20, warmup = 5;
   int server_pid = 0;
   int width = 640, height = 360, fps = 30, kbps = 1000;
+  gboolean webrtcbin_subscribers = FALSE;
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
       {"width", 0, 0, G_OPTION_ARG_INT, &o.width, "Video width (default 640)", "PX"},
       {"height", 0, 0, G_OPTION_ARG_INT, &o.height, "Video height (default 360)", "PX"},
       {"kbps", 0, 0, G_OPTION_ARG_INT, &o.kbps, "Video bitrate (default 1000)", "KBPS"},
+      {"webrtcbin-subscribers", 0, 0, G_OPTION_ARG_NONE, &o.webrtcbin_subscribers,
+       "Receive with a webrtcbin per subscriber (default: light receivers, one shared thread)",
+       nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   if (!ParseOptions("mediagw-load", "- load generator for mediagw", entries, false, &argc, &argv))
     return 2;
@@ -91,6 +95,7 @@ int main(int argc, char** argv) {
   }
   base.decode = false;
   base.receive_latency_ms = 0;  // measure the server, not a jitterbuffer
+  base.light_subscribe = !o.webrtcbin_subscribers;
   SendTimes send_times;
   base.send_times = &send_times;
   try {

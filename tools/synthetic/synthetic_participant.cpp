@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "light_answer.h"
 #include "main_context.h"
 #include "send_path.h"
 
@@ -34,6 +35,30 @@ struct SyntheticParticipant::Track {
   SendTimes::Table* sent = nullptr;
   std::vector<gint32> latency_us;  // streaming thread until the report
   const SyntheticParticipant* owner = nullptr;
+
+  // One RTP packet as it arrives: counted, its sequence number checked, the latency of a frame
+  // start measured; without decoding, a marker bit ends a whole video frame and every audio
+  // packet is a frame.
+  void OnRtp(guint16 seq, bool marker, const guint8* payload, guint payload_len) {
+    packets++;
+    if (have_seq && seq != static_cast<guint16>(last_seq + 1)) {
+      seq_gaps++;
+      gint16 jump = static_cast<gint16>(seq - last_seq);
+      if (jump > 1) lost += static_cast<guint64>(jump - 1);
+    }
+    if (!have_seq) first_packet_ms = owner->NowMs();
+    have_seq = true;
+    last_seq = seq;
+    guint16 picture_id = 0;
+    if (sent && Vp8FrameStartPictureId(payload, payload_len, &picture_id)) {
+      gint64 sent_us = (*sent)[picture_id & 0x7fff].load(std::memory_order_relaxed);
+      gint64 now = g_get_monotonic_time();
+      // Picture ids wrap every 18 min at 30 fps; older entries are stale.
+      if (sent_us > 0 && now - sent_us < 10 * G_USEC_PER_SEC && now >= owner->options_.measure_from_us)
+        latency_us.push_back(static_cast<gint32>(now - sent_us));
+    }
+    if (!owner->options_.decode && (!video || marker)) CountFrame();
+  }
 
   void CountFrame() {
     gint64 now = owner->NowMs();
@@ -89,6 +114,7 @@ SyntheticParticipant::SyntheticParticipant(std::string name, const Options& opti
 }
 
 SyntheticParticipant::~SyntheticParticipant() {
+  if (light_) light_->CloseAndWait();
   if (video_timer_) g_source_remove(video_timer_);
   if (audio_timer_) g_source_remove(audio_timer_);
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -124,6 +150,10 @@ void SyntheticParticipant::OnPublishAnswer(const std::string& sdp_text) {
 }
 
 void SyntheticParticipant::OnRemoteCandidate(bool subscribe, unsigned mline, const std::string& candidate) {
+  if (subscribe && light_) {
+    if (!candidate.empty()) light_->AddRemoteCandidate(candidate);
+    return;
+  }
   GstElement* target = subscribe ? subscriber_ : publisher_;
   if (target) g_signal_emit_by_name(target, "add-ice-candidate", mline, candidate.c_str());
 }
@@ -345,6 +375,10 @@ void SyntheticParticipant::OnSubscribeOffer(const std::string& sdp_text, const s
       }
     }
   }
+  if (options_.light_subscribe) {
+    AnswerLight(sdp_text);
+    return;
+  }
   if (!subscriber_) {
     subscriber_ = MakeWebrtc("subscribe", "subscribe");
     g_object_set(subscriber_, "latency", options_.receive_latency_ms, NULL);
@@ -397,39 +431,17 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
     std::lock_guard lock(tracks_mutex_);
     tracks_[track->track_id] = track;
   }
-  // Every RTP packet is counted, and its sequence number checked, where it leaves webrtcbin.
+  // Every RTP packet is counted where it leaves webrtcbin.
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER,
                     [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-                      auto* t = static_cast<Track*>(data);
-                      t->packets++;
-                      GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
                       GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-                      if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
-                      guint16 seq = gst_rtp_buffer_get_seq(&rtp);
-                      if (t->have_seq && seq != static_cast<guint16>(t->last_seq + 1)) {
-                        t->seq_gaps++;
-                        gint16 jump = static_cast<gint16>(seq - t->last_seq);
-                        if (jump > 1) t->lost += static_cast<guint64>(jump - 1);
-                      }
-                      if (!t->have_seq) t->first_packet_ms = t->owner->NowMs();
-                      t->have_seq = true;
-                      t->last_seq = seq;
-                      guint16 picture_id = 0;
-                      if (t->sent &&
-                          Vp8FrameStartPictureId(static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp)),
-                                                 gst_rtp_buffer_get_payload_len(&rtp), &picture_id)) {
-                        gint64 sent_us = (*t->sent)[picture_id & 0x7fff].load(std::memory_order_relaxed);
-                        gint64 now = g_get_monotonic_time();
-                        // Picture ids wrap every 18 min at 30 fps; older entries are stale.
-                        if (sent_us > 0 && now - sent_us < 10 * G_USEC_PER_SEC &&
-                            now >= t->owner->options_.measure_from_us)
-                          t->latency_us.push_back(static_cast<gint32>(now - sent_us));
-                      }
-                      // Without decoding, a marker bit ends a whole video frame; audio packets
-                      // are frames.
-                      bool end_of_frame = !t->video || gst_rtp_buffer_get_marker(&rtp);
+                      if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+                        return GST_PAD_PROBE_OK;
+                      static_cast<Track*>(data)->OnRtp(
+                          gst_rtp_buffer_get_seq(&rtp), gst_rtp_buffer_get_marker(&rtp),
+                          static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp)),
+                          gst_rtp_buffer_get_payload_len(&rtp));
                       gst_rtp_buffer_unmap(&rtp);
-                      if (!t->owner->options_.decode && end_of_frame) t->CountFrame();
                       return GST_PAD_PROBE_OK;
                     },
                     track.get(), nullptr);
@@ -460,7 +472,86 @@ void SyntheticParticipant::OnIncomingPad(GstPad* pad) {
   gst_pad_link(pad, sink.get());
 }
 
+void SyntheticParticipant::AnswerLight(const std::string& offer) {
+  OfferFacts facts = ReadOffer(offer);
+  if (!facts.error.empty()) {
+    if (error_.empty()) error_ = facts.error;
+    return;
+  }
+  if (!light_) {
+    TransportConfig config;
+    config.local_addresses = options_.local_addresses;
+    config.controlling = false;  // the server offered
+    MediaTransport::Callbacks callbacks;
+    std::weak_ptr<bool> alive = alive_;
+    callbacks.on_local_candidate = [this, alive](const std::string& candidate) {
+      PostToMain<bool>(nullptr, alive, [this, candidate](bool&) {
+        if (light_answered_ && channel_) channel_->SendCandidate(true, 0, candidate);
+      });
+    };
+    callbacks.on_state = [this, alive](MediaTransport::State state, const std::string& detail) {
+      if (state != MediaTransport::State::kFailed) return;
+      PostToMain<bool>(nullptr, alive, [this, detail](bool&) {
+        if (error_.empty()) error_ = "subscribe transport failed: " + detail;
+      });
+    };
+    // Closed (and waited for) before this participant goes, so `this` outlives every call.
+    callbacks.on_rtp = [this](const uint8_t* data, size_t len) { OnLightRtp(data, len); };
+    light_ = MediaTransport::Create(config, std::move(callbacks));
+    if (!light_) {
+      error_ = "could not create the subscribe transport";
+      return;
+    }
+    light_->StartGathering();
+  }
+  {
+    std::lock_guard lock(tracks_mutex_);
+    for (const auto& [ssrc, mid] : facts.mid_by_ssrc) {
+      auto it = mid_to_track_.find(mid);
+      if (it == mid_to_track_.end()) continue;
+      std::shared_ptr<Track> track = tracks_[it->second];
+      if (options_.send_times && track->video && !track->sent) {
+        track->sent = options_.send_times->Find(track->participant_id);
+        track->latency_us.reserve(4096);
+      }
+      ssrc_tracks_[ssrc] = track;
+    }
+  }
+  light_->SetRemote(facts.ufrag, facts.pwd, facts.fingerprint, /*dtls_client=*/true);
+  for (const auto& c : facts.candidates) light_->AddRemoteCandidate(c);
+  std::string answer = BuildLightAnswer(offer, light_->local_ufrag(), light_->local_pwd(),
+                                        MediaTransport::local_fingerprint(), light_->local_candidates());
+  if (answer.empty()) {
+    error_ = "could not answer the subscribe offer";
+    return;
+  }
+  light_answered_ = true;
+  channel_->AnswerSubscribe(answer);
+}
+
+void SyntheticParticipant::OnLightRtp(const uint8_t* d, size_t len) {
+  if (len < 12) return;
+  size_t off = 12 + 4u * (d[0] & 0x0f);
+  if (d[0] & 0x10) {
+    if (off + 4 > len) return;
+    off += 4 + 4u * ((d[off + 2] << 8) | d[off + 3]);
+  }
+  size_t padding = (d[0] & 0x20) ? d[len - 1] : 0;
+  if (off + padding > len) return;
+  uint32_t ssrc = (uint32_t(d[8]) << 24) | (uint32_t(d[9]) << 16) | (uint32_t(d[10]) << 8) | d[11];
+  std::shared_ptr<Track> track;
+  {
+    std::lock_guard lock(tracks_mutex_);
+    auto it = ssrc_tracks_.find(ssrc);
+    if (it == ssrc_tracks_.end()) return;
+    track = it->second;
+  }
+  track->OnRtp(static_cast<guint16>((d[2] << 8) | d[3]), (d[1] & 0x80) != 0, d + off,
+               static_cast<guint>(len - off - padding));
+}
+
 void SyntheticParticipant::StopMedia() {
+  if (light_) light_->CloseAndWait();
   if (video_timer_) g_source_remove(video_timer_);
   if (audio_timer_) g_source_remove(audio_timer_);
   video_timer_ = audio_timer_ = 0;

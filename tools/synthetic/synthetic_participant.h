@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "encoded_loop.h"
+#include "media_transport.h"
 #include "mediagw/gstref.h"
 #include "send_times.h"
 #include "signaling_channel.h"
@@ -40,6 +41,8 @@ struct Options {
   SendTimes* send_times = nullptr;
   guint receive_latency_ms = 200;  // the subscribing webrtcbin's jitterbuffer
   gint64 measure_from_us = 0;      // latency samples only from this monotonic time on
+  // mediagw-load: receive with a MediaTransport (no webrtcbin, no decoding) instead of webrtcbin.
+  bool light_subscribe = false;
 };
 
 class SyntheticParticipant final : public SignalingChannel::Listener {
@@ -78,6 +81,8 @@ class SyntheticParticipant final : public SignalingChannel::Listener {
                        bool restart);
   GstElement* MakeWebrtc(const char* name, const char* connection);
   void OnIncomingPad(GstPad* pad);  // streaming thread
+  void AnswerLight(const std::string& offer);
+  void OnLightRtp(const uint8_t* data, size_t len);  // the transport's I/O thread
   gint64 NowMs() const;
 
   const std::string name_;
@@ -109,6 +114,9 @@ class SyntheticParticipant final : public SignalingChannel::Listener {
   mutable std::mutex tracks_mutex_;  // guards the map, not the counters
   std::map<std::string, std::string> mid_to_track_;  // main context
   std::map<std::string, std::shared_ptr<Track>> tracks_;  // by track id
+  std::map<uint32_t, std::shared_ptr<Track>> ssrc_tracks_;  // light subscriber: by SSRC
+  std::shared_ptr<MediaTransport> light_;  // the light subscriber's transport (main context)
+  bool light_answered_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
