@@ -96,6 +96,9 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* pipeline, std::string name, const IceSett
     NiceAgent* nice = nullptr;
     g_object_get(ice_agent, "agent", &nice, NULL);
     if (nice) {
+      // libnice tries UPnP port mapping by default: a discovery per agent that delays gathering
+      // (and so every answer) by hundreds of ms, for nothing a server needs.
+      g_object_set(nice, "upnp", FALSE, NULL);
       for (const auto& addr : ice.local_addresses) {
         NiceAddress a;
         nice_address_init(&a);

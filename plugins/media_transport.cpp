@@ -65,7 +65,8 @@ MediaTransport::MediaTransport(Callbacks callbacks) : callbacks_(std::move(callb
 
 bool MediaTransport::Init(const TransportConfig& config) {
   agent_ = nice_agent_new_full(IoContext(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set(agent_, "controlling-mode", config.controlling, "ice-tcp", FALSE, NULL);
+  // No UPnP port mapping: it costs a discovery per agent and a server never needs it.
+  g_object_set(agent_, "controlling-mode", config.controlling, "ice-tcp", FALSE, "upnp", FALSE, NULL);
   if (!config.stun_host.empty())
     g_object_set(agent_, "stun-server", config.stun_host.c_str(), "stun-server-port",
                  config.stun_port, NULL);

@@ -179,6 +179,7 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
   g_object_set(ice, "ice-tcp", FALSE, NULL);
   NiceAgent* agent = nullptr;
   g_object_get(ice, "agent", &agent, NULL);
+  g_object_set(agent, "upnp", FALSE, NULL);  // no UPnP discovery per agent
   for (const auto& a : options_.local_addresses) {
     NiceAddress addr;
     nice_address_init(&addr);
