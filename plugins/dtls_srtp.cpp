@@ -3,6 +3,8 @@
 #include <glib.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <srtp2/srtp.h>
 
@@ -16,6 +18,10 @@ constexpr int kMtu = 1200;
 constexpr const char* kSrtpProfile = "SRTP_AES128_CM_SHA1_80";
 constexpr int kKeyLen = 16;
 constexpr int kSaltLen = 14;
+
+uint32_t ReadBe32(const uint8_t* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
 
 std::string OpenSslError() {
   unsigned long e = ERR_get_error();
@@ -231,6 +237,147 @@ bool DtlsSession::VerifyPeer() {
   return ok;
 }
 
+/* ---- RtpCipher ---- */
+
+RtpCipher::RtpCipher(const std::vector<uint8_t>& master) {
+  if (master.size() != kKeyLen + kSaltLen) return;
+  const uint8_t* master_key = master.data();
+  const uint8_t* master_salt = master.data() + kKeyLen;
+  // RFC 3711 4.3.1 with a key derivation rate of 0: each session key is the AES-CM keystream of
+  // the master key with IV = (master salt XOR label << 48) * 2^16.
+  aes_ = EVP_CIPHER_CTX_new();
+  auto derive = [&](uint8_t label, uint8_t* out, int n) {
+    uint8_t iv[16] = {};
+    memcpy(iv, master_salt, kSaltLen);
+    iv[7] ^= label;
+    uint8_t zeros[32] = {};
+    int outl = 0;
+    return EVP_EncryptInit_ex(aes_, EVP_aes_128_ctr(), nullptr, master_key, iv) == 1 &&
+           EVP_EncryptUpdate(aes_, out, &outl, zeros, n) == 1;
+  };
+  uint8_t cipher_key[16];
+  uint8_t auth_key[20];
+  if (!derive(0, cipher_key, 16) || !derive(1, auth_key, 20) || !derive(2, session_salt_, 14)) return;
+  if (EVP_EncryptInit_ex(aes_, EVP_aes_128_ctr(), nullptr, cipher_key, nullptr) != 1) return;
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (!mac) return;
+  hmac_ = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);
+  char digest[] = "SHA1";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  ok_ = hmac_ && EVP_MAC_init(hmac_, auth_key, sizeof auth_key, params) == 1;
+  OPENSSL_cleanse(cipher_key, sizeof cipher_key);
+  OPENSSL_cleanse(auth_key, sizeof auth_key);
+}
+
+RtpCipher::~RtpCipher() {
+  if (aes_) EVP_CIPHER_CTX_free(aes_);
+  if (hmac_) EVP_MAC_CTX_free(hmac_);
+}
+
+RtpCipher::Stream& RtpCipher::StreamFor(uint32_t ssrc, uint16_t seq, bool* fresh) {
+  for (auto& st : streams_)
+    if (st.ssrc == ssrc) {
+      *fresh = false;
+      return st;
+    }
+  streams_.push_back({ssrc, 0, seq});
+  *fresh = true;
+  return streams_.back();
+}
+
+void RtpCipher::Crypt(uint8_t* data, int header_len, int len, uint32_t ssrc, uint32_t roc,
+                      uint16_t seq) {
+  // IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16), index = ROC * 2^16 + SEQ.
+  uint8_t iv[16] = {};
+  memcpy(iv, session_salt_, 14);
+  for (int i = 0; i < 4; i++) iv[4 + i] ^= static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+  uint64_t index = (static_cast<uint64_t>(roc) << 16) | seq;
+  for (int i = 0; i < 6; i++) iv[8 + i] ^= static_cast<uint8_t>(index >> (40 - 8 * i));
+  int outl = 0;
+  EVP_EncryptInit_ex(aes_, nullptr, nullptr, nullptr, iv);
+  EVP_EncryptUpdate(aes_, data + header_len, &outl, data + header_len, len - header_len);
+}
+
+bool RtpCipher::Tag(const uint8_t* data, int len, uint32_t roc, uint8_t out[20]) {
+  uint8_t roc_bytes[4] = {static_cast<uint8_t>(roc >> 24), static_cast<uint8_t>(roc >> 16),
+                          static_cast<uint8_t>(roc >> 8), static_cast<uint8_t>(roc)};
+  size_t outl = 0;
+  return EVP_MAC_init(hmac_, nullptr, 0, nullptr) == 1 &&
+         EVP_MAC_update(hmac_, data, static_cast<size_t>(len)) == 1 &&
+         EVP_MAC_update(hmac_, roc_bytes, 4) == 1 && EVP_MAC_final(hmac_, out, &outl, 20) == 1;
+}
+
+namespace {
+// The RTP header's length (fixed part, CSRCs, extension), or -1 if it does not fit in `len`.
+int RtpHeaderLength(const uint8_t* d, int len) {
+  if (len < 12 || (d[0] >> 6) != 2) return -1;
+  int h = 12 + 4 * (d[0] & 0x0f);
+  if (d[0] & 0x10) {
+    if (h + 4 > len) return -1;
+    h += 4 + 4 * ((d[h + 2] << 8) | d[h + 3]);
+  }
+  return h <= len ? h : -1;
+}
+}  // namespace
+
+bool RtpCipher::Protect(uint8_t* data, int* len) {
+  int h = RtpHeaderLength(data, *len);
+  if (!ok_ || h < 0) return false;
+  uint16_t seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
+  uint32_t ssrc = ReadBe32(data + 8);
+  bool fresh = false;
+  Stream& st = StreamFor(ssrc, seq, &fresh);
+  // Sequence numbers move forward by less than half the space between two packets: a forward
+  // step that lands below the highest wrapped, a backward one above it is from before a wrap.
+  uint32_t roc = st.roc;
+  if (!fresh) {
+    int16_t delta = static_cast<int16_t>(seq - st.highest);
+    if (delta > 0) {
+      if (seq < st.highest) st.roc++;
+      st.highest = seq;
+      roc = st.roc;
+    } else if (seq > st.highest && roc > 0) {
+      roc--;
+    }
+  }
+  Crypt(data, h, *len, ssrc, roc, seq);
+  uint8_t tag[20];
+  if (!Tag(data, *len, roc, tag)) return false;
+  memcpy(data + *len, tag, kTagLen);
+  *len += kTagLen;
+  return true;
+}
+
+bool RtpCipher::Unprotect(uint8_t* data, int* len) {
+  int body = *len - kTagLen;
+  int h = RtpHeaderLength(data, body);
+  if (!ok_ || h < 0) return false;
+  uint16_t seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
+  uint32_t ssrc = ReadBe32(data + 8);
+  bool fresh = false;
+  Stream& st = StreamFor(ssrc, seq, &fresh);
+  // RFC 3711 3.3.1: the index estimate from the highest sequence number seen.
+  uint32_t roc = st.roc;
+  if (!fresh) {
+    if (st.highest < 32768) {
+      if (seq > st.highest + 32768u && roc > 0) roc--;
+    } else if (seq < st.highest - 32768u) {
+      roc++;
+    }
+  }
+  uint8_t tag[20];
+  if (!Tag(data, body, roc, tag) || CRYPTO_memcmp(tag, data + body, kTagLen) != 0) return false;
+  Crypt(data, h, body, ssrc, roc, seq);
+  if (fresh || roc > st.roc || (roc == st.roc && static_cast<int16_t>(seq - st.highest) > 0)) {
+    st.roc = roc;
+    st.highest = seq;
+  }
+  *len = body;
+  return true;
+}
+
 /* ---- SrtpSession ---- */
 
 std::unique_ptr<SrtpSession> SrtpSession::Create(const SrtpKeys& keys, std::string* error) {
@@ -257,6 +404,8 @@ std::unique_ptr<SrtpSession> SrtpSession::Create(const SrtpKeys& keys, std::stri
     return nullptr;
   }
   if (!make(keys.local, true, &s->send_) || !make(keys.remote, false, &s->recv_)) return nullptr;
+  s->rtp_send_ = std::make_unique<RtpCipher>(keys.local);
+  s->rtp_recv_ = std::make_unique<RtpCipher>(keys.remote);
   return s;
 }
 
@@ -265,9 +414,7 @@ SrtpSession::~SrtpSession() {
   if (recv_) srtp_dealloc(recv_);
 }
 
-bool SrtpSession::ProtectRtp(uint8_t* data, int* len) {
-  return srtp_protect(send_, data, len) == srtp_err_status_ok;
-}
+bool SrtpSession::ProtectRtp(uint8_t* data, int* len) { return rtp_send_->Protect(data, len); }
 
 bool SrtpSession::ProtectRtcp(uint8_t* data, int* len) {
   return srtp_protect_rtcp(send_, data, len) == srtp_err_status_ok;
@@ -277,8 +424,6 @@ bool SrtpSession::UnprotectRtcp(uint8_t* data, int* len) {
   return srtp_unprotect_rtcp(recv_, data, len) == srtp_err_status_ok;
 }
 
-bool SrtpSession::UnprotectRtp(uint8_t* data, int* len) {
-  return srtp_unprotect(recv_, data, len) == srtp_err_status_ok;
-}
+bool SrtpSession::UnprotectRtp(uint8_t* data, int* len) { return rtp_recv_->Unprotect(data, len); }
 
 }  // namespace mediagw

@@ -85,8 +85,43 @@ class DtlsSession {
   SrtpKeys keys_;
 };
 
-// libsrtp2 sessions for one transport: SRTP_AES128_CM_SHA1_80, one context for what we send and
-// one for what we receive. Not thread-safe; the owner serialises each direction.
+// SRTP for RTP packets, AES_CM_128_HMAC_SHA1_80 (RFC 3711), written over OpenSSL's AES-CTR and
+// HMAC-SHA1. Why not libsrtp2 for these: Debian builds libsrtp2 on NSS, whose PKCS#11 layers cost
+// about 6 us per 1200-byte packet here, a third of everything the gateway spent forwarding;
+// OpenSSL (AES-NI, SHA-NI) does the same in about 1.5 us. Tested against libsrtp2 both ways.
+// Unprotect checks the tag but keeps no replay window (only mediagw-load receives RTP).
+class RtpCipher {
+ public:
+  static constexpr int kTagLen = 10;
+  explicit RtpCipher(const std::vector<uint8_t>& master_key_and_salt);  // 16 + 14 bytes
+  ~RtpCipher();
+  RtpCipher(const RtpCipher&) = delete;
+  RtpCipher& operator=(const RtpCipher&) = delete;
+
+  // In place; Protect needs kTagLen spare bytes after `*len`.
+  bool Protect(uint8_t* data, int* len);
+  bool Unprotect(uint8_t* data, int* len);
+
+ private:
+  struct Stream {
+    uint32_t ssrc = 0;
+    uint32_t roc = 0;       // rollover counter
+    uint16_t highest = 0;   // highest sequence number seen
+  };
+  Stream& StreamFor(uint32_t ssrc, uint16_t seq, bool* fresh);
+  void Crypt(uint8_t* data, int header_len, int len, uint32_t ssrc, uint32_t roc, uint16_t seq);
+  bool Tag(const uint8_t* data, int len, uint32_t roc, uint8_t out[20]);
+
+  bool ok_ = false;
+  uint8_t session_salt_[14] = {};
+  EVP_CIPHER_CTX* aes_ = nullptr;
+  EVP_MAC_CTX* hmac_ = nullptr;
+  std::vector<Stream> streams_;  // a handful per transport
+};
+
+// SRTP sessions for one transport: SRTP_AES128_CM_SHA1_80. RTP goes through RtpCipher, RTCP
+// (a few packets a second) through libsrtp2. Not thread-safe; the owner serialises each
+// direction.
 class SrtpSession {
  public:
   // Room a protected packet needs after its plaintext (auth tag, SRTCP index).
@@ -105,6 +140,8 @@ class SrtpSession {
 
  private:
   SrtpSession() = default;
+  std::unique_ptr<RtpCipher> rtp_send_;
+  std::unique_ptr<RtpCipher> rtp_recv_;
   ::srtp_ctx_t_* send_ = nullptr;
   ::srtp_ctx_t_* recv_ = nullptr;
 };

@@ -30,31 +30,26 @@ struct _MediagwTransportSink {
 
 G_DEFINE_TYPE(MediagwTransportSink, mediagw_transport_sink, GST_TYPE_ELEMENT)
 
+// Takes `buffer` (transfer full) and queues it for the transport's I/O thread.
 static void transport_sink_send(MediagwTransportSink* self, GstBuffer* buffer) {
-  gsize size = gst_buffer_get_size(buffer);
-  if (size > kMaxPacket) {
+  if (gst_buffer_get_size(buffer) > kMaxPacket || !self->priv->transport) {
     self->priv->oversized++;
+    gst_buffer_unref(buffer);
     return;
   }
-  // One copy into a buffer with room for the SRTP trailer; the forwarder's buffers are a fresh
-  // header in front of the publisher's payload memory, so there is no contiguous packet to reuse.
-  guint8 packet[kMaxPacket + mediagw::SrtpSession::kMaxTrailer];
-  gst_buffer_extract(buffer, 0, packet, size);
   self->priv->packets++;
-  if (self->priv->transport) self->priv->transport->SendRtp(packet, size);
+  self->priv->transport->QueueRtp(buffer);
 }
 
 static GstFlowReturn transport_sink_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
-  auto* self = MEDIAGW_TRANSPORT_SINK(parent);
-  transport_sink_send(self, buffer);
-  gst_buffer_unref(buffer);
+  transport_sink_send(MEDIAGW_TRANSPORT_SINK(parent), buffer);
   return GST_FLOW_OK;
 }
 
 static GstFlowReturn transport_sink_chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
   auto* self = MEDIAGW_TRANSPORT_SINK(parent);
   guint n = gst_buffer_list_length(list);
-  for (guint i = 0; i < n; i++) transport_sink_send(self, gst_buffer_list_get(list, i));
+  for (guint i = 0; i < n; i++) transport_sink_send(self, gst_buffer_ref(gst_buffer_list_get(list, i)));
   gst_buffer_list_unref(list);
   return GST_FLOW_OK;
 }
@@ -98,7 +93,7 @@ static void mediagw_transport_sink_class_init(MediagwTransportSinkClass* klass) 
       g_param_spec_uint64("packets", "Packets", "RTP packets handed to the transport", 0,
                           G_MAXUINT64, 0, ro));
   g_object_class_install_property(gobject_class, PROP_OVERSIZED,
-      g_param_spec_uint64("oversized", "Oversized", "Packets dropped for being over 1500 bytes", 0,
+      g_param_spec_uint64("oversized", "Oversized", "Packets dropped for being over 1500 bytes (or sent before a transport was set)", 0,
                           G_MAXUINT64, 0, ro));
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(element_class, "mediagw transport sink", "Sink/Network/RTP",

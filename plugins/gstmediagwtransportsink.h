@@ -1,6 +1,6 @@
-// mediagwtransportsink: the end of one subscriber's track. Each RTP packet it receives is SRTP
-// protected and sent over the subscriber's MediaTransport on the calling thread; no queue, no RTP
-// session. Keyframe requests the subscriber sends come back out of its sink pad as upstream
+// mediagwtransportsink: the end of one subscriber's track. Each RTP packet it receives is queued
+// for the subscriber's MediaTransport, whose I/O thread protects and sends it; no GStreamer queue,
+// no RTP session, no thread per subscriber. Keyframe requests the subscriber sends come back out of its sink pad as upstream
 // GstForceKeyUnit events (see MediaTransport::SetKeyframeTarget).
 #pragma once
 

@@ -3,7 +3,9 @@
 #include <gst/video/video.h>
 #include <nice/agent.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <thread>
 #include <cstring>
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_transport_debug);
@@ -14,31 +16,92 @@ namespace {
 
 constexpr size_t kMaxRtp = 1500;
 
-// The one thread every transport's ICE, DTLS and RTCP runs on.
-GMainContext* IoContext() {
-  static GMainContext* context = [] {
-    GST_DEBUG_CATEGORY_INIT(mediagw_transport_debug, "mediagw-transport", 0,
-                            "mediagw subscriber transport");
-    GMainContext* ctx = g_main_context_new();
+}  // namespace
+
+// One I/O thread: a GMainContext running the libnice agents, DTLS and RTCP of the transports
+// bound to it, and sending the RTP queued for them. A process has one per CPU (at most 8);
+// transports are bound round-robin, each to one thread for its whole life, so its packets stay
+// in order and its SRTP context is only ever used there.
+struct IoThread {
+  struct Pending {
+    std::shared_ptr<MediaTransport> transport;
+    GstBuffer* buffer;  // owned
+  };
+
+  GMainContext* context = nullptr;
+  std::mutex mutex;
+  std::vector<Pending> incoming;  // guarded by mutex
+  std::vector<Pending> draining;  // this thread only
+
+  IoThread() {
+    context = g_main_context_new();
+    incoming.reserve(1024);
+    draining.reserve(1024);
     g_thread_new("mediagw-io", [](gpointer data) -> gpointer {
       auto* ctx = static_cast<GMainContext*>(data);
       g_main_context_push_thread_default(ctx);
       for (;;) g_main_context_iteration(ctx, TRUE);
       return nullptr;
-    }, ctx);
-    return ctx;
+    }, context);
+  }
+
+  // Any thread. A batch is drained by one dispatch, posted when the queue stops being empty.
+  void Queue(std::shared_ptr<MediaTransport> transport, GstBuffer* buffer) {
+    bool was_empty;
+    {
+      std::lock_guard lock(mutex);
+      was_empty = incoming.empty();
+      incoming.push_back({std::move(transport), buffer});
+    }
+    if (!was_empty) return;
+    g_main_context_invoke_full(context, G_PRIORITY_HIGH, [](gpointer data) -> gboolean {
+      static_cast<IoThread*>(data)->Drain();
+      return G_SOURCE_REMOVE;
+    }, this, nullptr);
+  }
+
+  void Drain() {
+    {
+      std::lock_guard lock(mutex);
+      std::swap(incoming, draining);
+    }
+    guint8 packet[kMaxRtp + SrtpSession::kMaxTrailer];
+    for (auto& p : draining) {
+      gsize size = gst_buffer_get_size(p.buffer);
+      if (size <= kMaxRtp) {
+        gst_buffer_extract(p.buffer, 0, packet, size);
+        p.transport->SendRtp(packet, size);
+      }
+      gst_buffer_unref(p.buffer);
+    }
+    draining.clear();  // drops the transport references too
+  }
+};
+
+namespace {
+
+IoThread* PickIoThread() {
+  static std::vector<IoThread*> threads = [] {
+    GST_DEBUG_CATEGORY_INIT(mediagw_transport_debug, "mediagw-transport", 0,
+                            "mediagw subscriber transport");
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    std::vector<IoThread*> v;
+    for (unsigned i = 0; i < n; i++) v.push_back(new IoThread());  // live as long as the process
+    return v;
   }();
-  return context;
+  static std::atomic<unsigned> next{0};
+  return threads[next++ % threads.size()];
 }
 
-// Runs `fn` on the I/O thread, keeping `self` alive until it has run.
+// Runs `fn` on the transport's I/O thread, keeping it alive until it has run.
 void RunOnIo(std::shared_ptr<MediaTransport> self, std::function<void(MediaTransport&)> fn) {
   struct Call {
     std::shared_ptr<MediaTransport> self;
     std::function<void(MediaTransport&)> fn;
   };
+  GMainContext* context = self->io_context();
   g_main_context_invoke_full(
-      IoContext(), G_PRIORITY_DEFAULT,
+      context, G_PRIORITY_DEFAULT,
       [](gpointer data) -> gboolean {
         auto* call = static_cast<Call*>(data);
         call->fn(*call->self);
@@ -55,16 +118,20 @@ uint32_t ReadU32(const uint8_t* p) {
 
 std::shared_ptr<MediaTransport> MediaTransport::Create(const TransportConfig& config,
                                                        Callbacks callbacks) {
-  IoContext();
   std::shared_ptr<MediaTransport> t(new MediaTransport(std::move(callbacks)));
   if (!t->Init(config)) return nullptr;
   return t;
 }
 
-MediaTransport::MediaTransport(Callbacks callbacks) : callbacks_(std::move(callbacks)) {}
+MediaTransport::MediaTransport(Callbacks callbacks)
+    : callbacks_(std::move(callbacks)), io_(PickIoThread()) {}
+
+GMainContext* MediaTransport::io_context() const { return io_->context; }
+
+void MediaTransport::QueueRtp(GstBuffer* buffer) { io_->Queue(shared_from_this(), buffer); }
 
 bool MediaTransport::Init(const TransportConfig& config) {
-  agent_ = nice_agent_new_full(IoContext(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+  agent_ = nice_agent_new_full(io_->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
   // No UPnP port mapping: it costs a discovery per agent and a server never needs it.
   g_object_set(agent_, "controlling-mode", config.controlling, "ice-tcp", FALSE, "upnp", FALSE, NULL);
   if (!config.stun_host.empty())
@@ -92,7 +159,7 @@ bool MediaTransport::Init(const TransportConfig& config) {
   g_signal_connect(agent_, "new-candidate-full", G_CALLBACK(OnNewCandidate), this);
   g_signal_connect(agent_, "component-state-changed", G_CALLBACK(OnComponentState), this);
   g_signal_connect(agent_, "new-selected-pair-full", G_CALLBACK(OnSelectedPair), this);
-  nice_agent_attach_recv(agent_, stream_, 1, IoContext(), OnRecv, this);
+  nice_agent_attach_recv(agent_, stream_, 1, io_->context, OnRecv, this);
   return true;
 }
 
@@ -249,7 +316,7 @@ void MediaTransport::Shutdown() {
     dtls_timer_ = nullptr;
   }
   g_signal_handlers_disconnect_by_data(agent_, this);
-  nice_agent_attach_recv(agent_, stream_, 1, IoContext(), nullptr, nullptr);
+  nice_agent_attach_recv(agent_, stream_, 1, io_->context, nullptr, nullptr);
   nice_agent_remove_stream(agent_, stream_);
   dtls_.reset();
 }
@@ -329,7 +396,7 @@ void MediaTransport::ArmDtlsTimer() {
         return G_SOURCE_REMOVE;
       },
       this, nullptr);
-  g_source_attach(dtls_timer_, IoContext());
+  g_source_attach(dtls_timer_, io_->context);
 }
 
 void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) {

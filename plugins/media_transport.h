@@ -8,9 +8,9 @@
 //
 // The same class receives, for mediagw-load's light subscribers (Callbacks::on_rtp).
 //
-// Threads: every agent of the process runs on one shared I/O thread (its own GMainContext); DTLS
-// and incoming RTCP are handled there. SendRtp() may be called from any thread (in mediagw: the
-// forwarder's streaming thread, directly, with no queue). Callbacks run on the I/O thread or on
+// Threads: a process has a few I/O threads (one per CPU, each its own GMainContext); a transport
+// lives on one of them: its agent, DTLS, incoming RTCP and the sending of what QueueRtp() queued
+// (from the forwarder's streaming thread) all happen there. Callbacks run on the I/O thread or on
 // the calling thread; their owner marshals them where it needs them.
 #pragma once
 
@@ -33,6 +33,8 @@ struct _NiceAgent;
 struct _NiceCandidate;
 
 namespace mediagw {
+
+struct IoThread;
 
 struct TransportConfig {
   struct Relay {
@@ -95,6 +97,10 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   // Protects one RTP packet in place and sends it; `data` must have SrtpSession::kMaxTrailer
   // spare bytes after `len`. Drops it until connected and after Close().
   void SendRtp(uint8_t* data, size_t len);
+  // Queues one RTP packet (transfer full) for the transport's I/O thread to protect and send:
+  // any thread may call it and returns at once, so one slow subscriber never holds the others.
+  void QueueRtp(GstBuffer* buffer);
+  GMainContext* io_context() const;
   // Stops everything; callbacks end. Call before letting go of the transport.
   void Close();
   // Close(), then waits until no callback runs or will run (not from a callback).
@@ -125,6 +131,7 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   void UpdateDirectPath();
 
   Callbacks callbacks_;
+  IoThread* const io_;  // the I/O thread this transport lives on
   _NiceAgent* agent_ = nullptr;  // owned; destroyed in the destructor
   unsigned stream_ = 0;
   std::string ufrag_;

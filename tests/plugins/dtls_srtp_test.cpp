@@ -3,6 +3,7 @@
 #include "dtls_srtp.h"
 
 #include <gtest/gtest.h>
+#include <srtp2/srtp.h>
 
 #include <deque>
 #include <vector>
@@ -109,6 +110,87 @@ TEST(DtlsSrtp, SrtcpRoundTripsAndTamperingIsRejected) {
   int rtp_len = 100;
   ASSERT_TRUE(sender->ProtectRtp(rtp, &rtp_len));
   EXPECT_EQ(rtp_len, 110);
+}
+
+// libsrtp2 contexts for one key, to check RtpCipher against.
+struct Libsrtp {
+  srtp_t in = nullptr, out = nullptr;
+  explicit Libsrtp(std::vector<uint8_t>& key) {
+    srtp_init();
+    for (bool outbound : {false, true}) {
+      srtp_policy_t policy;
+      memset(&policy, 0, sizeof policy);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+      policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+      policy.key = key.data();
+      policy.window_size = 1024;
+      EXPECT_EQ(srtp_create(outbound ? &out : &in, &policy), srtp_err_status_ok);
+    }
+  }
+  ~Libsrtp() {
+    srtp_dealloc(in);
+    srtp_dealloc(out);
+  }
+};
+
+// An RTP packet: optionally with two CSRCs and a one-word header extension.
+std::vector<uint8_t> Packet(uint16_t seq, uint32_t ssrc, size_t payload, bool extras) {
+  std::vector<uint8_t> p = {static_cast<uint8_t>(extras ? 0x92 : 0x80), 96,
+                            static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 0, 0, 1, 0,
+                            static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
+                            static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
+  if (extras) {
+    for (int i = 0; i < 8; i++) p.push_back(static_cast<uint8_t>(i));            // 2 CSRCs
+    for (uint8_t b : {0xbe, 0xde, 0x00, 0x01, 0x10, 0x42, 0x00, 0x00}) p.push_back(b);  // extension
+  }
+  for (size_t i = 0; i < payload; i++) p.push_back(static_cast<uint8_t>(i * 7 + seq));
+  return p;
+}
+
+TEST(DtlsSrtp, RtpCipherAndLibsrtpUnderstandEachOtherAcrossASequenceWrap) {
+  std::vector<uint8_t> key(30);
+  for (size_t i = 0; i < key.size(); i++) key[i] = static_cast<uint8_t>(i * 13 + 5);
+  Libsrtp lib(key);
+  RtpCipher ours_out(key), ours_in(key);
+  int checked = 0;
+  for (uint32_t n = 0; n < 12; n++) {
+    uint16_t seq = static_cast<uint16_t>(65530 + n);  // 65530 .. 65535, 0 .. 5
+    for (uint32_t ssrc : {0x11223344u, 0xcafe0001u}) {
+      bool extras = n % 3 == 1;
+      std::vector<uint8_t> plain = Packet(seq, ssrc, n % 2 ? 1188 : 97, extras);
+      // Ours protects, libsrtp2 unprotects.
+      std::vector<uint8_t> buf(plain.size() + SrtpSession::kMaxTrailer);
+      memcpy(buf.data(), plain.data(), plain.size());
+      int len = static_cast<int>(plain.size());
+      ASSERT_TRUE(ours_out.Protect(buf.data(), &len));
+      ASSERT_EQ(len, static_cast<int>(plain.size()) + RtpCipher::kTagLen);
+      EXPECT_NE(memcmp(buf.data() + 40, plain.data() + 40, 40), 0) << "payload not encrypted";
+      ASSERT_EQ(srtp_unprotect(lib.in, buf.data(), &len), srtp_err_status_ok) << "seq " << seq;
+      ASSERT_EQ(len, static_cast<int>(plain.size()));
+      EXPECT_EQ(memcmp(buf.data(), plain.data(), plain.size()), 0);
+      // libsrtp2 protects, ours unprotects.
+      memcpy(buf.data(), plain.data(), plain.size());
+      len = static_cast<int>(plain.size());
+      ASSERT_EQ(srtp_protect(lib.out, buf.data(), &len), srtp_err_status_ok);
+      ASSERT_TRUE(ours_in.Unprotect(buf.data(), &len)) << "seq " << seq;
+      ASSERT_EQ(len, static_cast<int>(plain.size()));
+      EXPECT_EQ(memcmp(buf.data(), plain.data(), plain.size()), 0);
+      checked++;
+    }
+  }
+  EXPECT_EQ(checked, 24);
+
+  // A flipped bit anywhere fails the tag.
+  std::vector<uint8_t> plain = Packet(7, 0x11223344u, 200, false);
+  std::vector<uint8_t> buf(plain.size() + SrtpSession::kMaxTrailer);
+  memcpy(buf.data(), plain.data(), plain.size());
+  int len = static_cast<int>(plain.size());
+  ASSERT_TRUE(ours_out.Protect(buf.data(), &len));
+  buf[50] ^= 0x01;
+  EXPECT_FALSE(ours_in.Unprotect(buf.data(), &len));
+  int tiny = 8;
+  EXPECT_FALSE(ours_in.Unprotect(buf.data(), &tiny));
 }
 
 }  // namespace
