@@ -74,7 +74,13 @@ TransportConfig TransportConfigFromIce(const IceSettings& ice) {
     r.user = g_uri_get_user(uri) ? g_uri_get_user(uri) : "";
     r.password = g_uri_get_password(uri) ? g_uri_get_password(uri) : "";
     const char* query = g_uri_get_query(uri);
-    r.tcp = query && strstr(query, "transport=tcp");
+    // turns:// is TURN over TLS; turn://...?transport=tcp over TCP; plain turn:// over UDP.
+    if (g_strcmp0(g_uri_get_scheme(uri), "turns") == 0) {
+      r.transport = TransportConfig::Relay::Transport::kTls;
+      if (g_uri_get_port(uri) <= 0) r.port = 5349;
+    } else if (query && strstr(query, "transport=tcp")) {
+      r.transport = TransportConfig::Relay::Transport::kTcp;
+    }
     g_uri_unref(uri);
     if (!r.host.empty()) c.relays.push_back(r);
   }

@@ -5,8 +5,9 @@
 // hand-off and an RTP session's bookkeeping on every forwarded packet (see docs/benchmarks.md).
 // The subscribe side of an SFU only sends what the forwarders give it, so this connection writes
 // its own SDP and sends over a MediaTransport (libnice ICE + our DTLS-SRTP): per packet and
-// subscriber, the forwarder's streaming thread rewrites the header, protects and sends. Nothing
-// else sits in between.
+// subscriber, the forwarder's streaming thread rewrites the header and queues it; the
+// subscriber's I/O thread protects it and sends it with one sendto(). Nothing else sits in
+// between.
 //
 // Each subscribed track is a slot: an m-line with a fixed mid, payload type and SSRC, fed by a
 // request pad of the track's forwarder linked straight to a mediagwtransportsink. A slot is

@@ -239,6 +239,20 @@ bool DtlsSession::VerifyPeer() {
 
 /* ---- RtpCipher ---- */
 
+namespace {
+// The RTP header's length (fixed part, CSRCs, extension), or -1 if it does not fit in `len`.
+int RtpHeaderLength(const uint8_t* d, int len) {
+  if (len < 12 || (d[0] >> 6) != 2) return -1;
+  int h = 12 + 4 * (d[0] & 0x0f);
+  if (d[0] & 0x10) {
+    if (h + 4 > len) return -1;
+    h += 4 + 4 * ((d[h + 2] << 8) | d[h + 3]);
+  }
+  return h <= len ? h : -1;
+}
+}  // namespace
+
+
 RtpCipher::RtpCipher(const std::vector<uint8_t>& master) {
   if (master.size() != kKeyLen + kSaltLen) return;
   const uint8_t* master_key = master.data();
@@ -276,15 +290,37 @@ RtpCipher::~RtpCipher() {
   if (hmac_) EVP_MAC_CTX_free(hmac_);
 }
 
-RtpCipher::Stream& RtpCipher::StreamFor(uint32_t ssrc, uint16_t seq, bool* fresh) {
+RtpCipher::Stream& RtpCipher::StreamFor(uint32_t ssrc, uint16_t seq) {
   for (auto& st : streams_)
-    if (st.ssrc == ssrc) {
-      *fresh = false;
-      return st;
-    }
+    if (st.ssrc == ssrc) return st;
   streams_.push_back({ssrc, 0, seq});
-  *fresh = true;
   return streams_.back();
+}
+
+bool RtpCipher::Locate(const uint8_t* data, int len, Packet* p) {
+  p->header_len = RtpHeaderLength(data, len);
+  if (!ok_ || p->header_len < 0) return false;
+  p->seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
+  p->ssrc = ReadBe32(data + 8);
+  p->stream = &StreamFor(p->ssrc, p->seq);
+  // RFC 3711 3.3.1: the rollover counter, guessed from the highest sequence number seen (a new
+  // stream starts at this packet with 0).
+  const Stream& st = *p->stream;
+  p->roc = st.roc;
+  if (st.highest < 32768) {
+    if (p->seq > st.highest + 32768u && st.roc > 0) p->roc--;
+  } else if (p->seq < st.highest - 32768u) {
+    p->roc++;
+  }
+  return true;
+}
+
+void RtpCipher::Remember(const Packet& p) {
+  Stream& st = *p.stream;
+  if (p.roc > st.roc || (p.roc == st.roc && p.seq > st.highest)) {
+    st.roc = p.roc;
+    st.highest = p.seq;
+  }
 }
 
 void RtpCipher::Crypt(uint8_t* data, int header_len, int len, uint32_t ssrc, uint32_t roc,
@@ -309,71 +345,27 @@ bool RtpCipher::Tag(const uint8_t* data, int len, uint32_t roc, uint8_t out[20])
          EVP_MAC_update(hmac_, roc_bytes, 4) == 1 && EVP_MAC_final(hmac_, out, &outl, 20) == 1;
 }
 
-namespace {
-// The RTP header's length (fixed part, CSRCs, extension), or -1 if it does not fit in `len`.
-int RtpHeaderLength(const uint8_t* d, int len) {
-  if (len < 12 || (d[0] >> 6) != 2) return -1;
-  int h = 12 + 4 * (d[0] & 0x0f);
-  if (d[0] & 0x10) {
-    if (h + 4 > len) return -1;
-    h += 4 + 4 * ((d[h + 2] << 8) | d[h + 3]);
-  }
-  return h <= len ? h : -1;
-}
-}  // namespace
 
 bool RtpCipher::Protect(uint8_t* data, int* len) {
-  int h = RtpHeaderLength(data, *len);
-  if (!ok_ || h < 0) return false;
-  uint16_t seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
-  uint32_t ssrc = ReadBe32(data + 8);
-  bool fresh = false;
-  Stream& st = StreamFor(ssrc, seq, &fresh);
-  // Sequence numbers move forward by less than half the space between two packets: a forward
-  // step that lands below the highest wrapped, a backward one above it is from before a wrap.
-  uint32_t roc = st.roc;
-  if (!fresh) {
-    int16_t delta = static_cast<int16_t>(seq - st.highest);
-    if (delta > 0) {
-      if (seq < st.highest) st.roc++;
-      st.highest = seq;
-      roc = st.roc;
-    } else if (seq > st.highest && roc > 0) {
-      roc--;
-    }
-  }
-  Crypt(data, h, *len, ssrc, roc, seq);
+  Packet p;
+  if (!Locate(data, *len, &p)) return false;
+  Crypt(data, p.header_len, *len, p.ssrc, p.roc, p.seq);
   uint8_t tag[20];
-  if (!Tag(data, *len, roc, tag)) return false;
+  if (!Tag(data, *len, p.roc, tag)) return false;
   memcpy(data + *len, tag, kTagLen);
   *len += kTagLen;
+  Remember(p);
   return true;
 }
 
 bool RtpCipher::Unprotect(uint8_t* data, int* len) {
   int body = *len - kTagLen;
-  int h = RtpHeaderLength(data, body);
-  if (!ok_ || h < 0) return false;
-  uint16_t seq = static_cast<uint16_t>((data[2] << 8) | data[3]);
-  uint32_t ssrc = ReadBe32(data + 8);
-  bool fresh = false;
-  Stream& st = StreamFor(ssrc, seq, &fresh);
-  // RFC 3711 3.3.1: the index estimate from the highest sequence number seen.
-  uint32_t roc = st.roc;
-  if (!fresh) {
-    if (st.highest < 32768) {
-      if (seq > st.highest + 32768u && roc > 0) roc--;
-    } else if (seq < st.highest - 32768u) {
-      roc++;
-    }
-  }
+  Packet p;
+  if (!Locate(data, body, &p)) return false;
   uint8_t tag[20];
-  if (!Tag(data, body, roc, tag) || CRYPTO_memcmp(tag, data + body, kTagLen) != 0) return false;
-  Crypt(data, h, body, ssrc, roc, seq);
-  if (fresh || roc > st.roc || (roc == st.roc && static_cast<int16_t>(seq - st.highest) > 0)) {
-    st.roc = roc;
-    st.highest = seq;
-  }
+  if (!Tag(data, body, p.roc, tag) || CRYPTO_memcmp(tag, data + body, kTagLen) != 0) return false;
+  Crypt(data, p.header_len, body, p.ssrc, p.roc, p.seq);
+  Remember(p);
   *len = body;
   return true;
 }

@@ -108,7 +108,17 @@ class RtpCipher {
     uint32_t roc = 0;       // rollover counter
     uint16_t highest = 0;   // highest sequence number seen
   };
-  Stream& StreamFor(uint32_t ssrc, uint16_t seq, bool* fresh);
+  struct Packet {
+    int header_len = 0;
+    uint16_t seq = 0;
+    uint32_t ssrc = 0;
+    uint32_t roc = 0;
+    Stream* stream = nullptr;
+  };
+  Stream& StreamFor(uint32_t ssrc, uint16_t seq);
+  // Parses the header of `data` and works out the packet's rollover counter.
+  bool Locate(const uint8_t* data, int len, Packet* p);
+  void Remember(const Packet& p);
   void Crypt(uint8_t* data, int header_len, int len, uint32_t ssrc, uint32_t roc, uint16_t seq);
   bool Tag(const uint8_t* data, int len, uint32_t roc, uint8_t out[20]);
 

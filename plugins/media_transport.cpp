@@ -148,7 +148,10 @@ bool MediaTransport::Init(const TransportConfig& config) {
     nice_agent_set_port_range(agent_, stream_, 1, config.min_port, config.max_port);
   for (const auto& r : config.relays)
     nice_agent_set_relay_info(agent_, stream_, 1, r.host.c_str(), r.port, r.user.c_str(),
-                              r.password.c_str(), r.tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP);
+                              r.password.c_str(),
+                              r.transport == TransportConfig::Relay::Transport::kTls   ? NICE_RELAY_TYPE_TURN_TLS
+                              : r.transport == TransportConfig::Relay::Transport::kTcp ? NICE_RELAY_TYPE_TURN_TCP
+                                                                                       : NICE_RELAY_TYPE_TURN_UDP);
   gchar* ufrag = nullptr;
   gchar* pwd = nullptr;
   nice_agent_get_local_credentials(agent_, stream_, &ufrag, &pwd);

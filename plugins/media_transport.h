@@ -42,7 +42,7 @@ struct TransportConfig {
     unsigned port = 3478;
     std::string user;
     std::string password;
-    bool tcp = false;
+    enum class Transport { kUdp, kTcp, kTls } transport = Transport::kUdp;
   };
   std::string stun_host;  // an IP address, empty for none
   unsigned stun_port = 3478;
