@@ -61,6 +61,10 @@ Config LoadConfigFile(const std::string& path, Config c) {
   if (g_key_file_has_key(k, "server", "listen", nullptr))
     ParseListen(GetString(k, "server", "listen", ""), c);
   c.web_root = GetString(k, "server", "web_root", c.web_root);
+  c.tls_cert = GetString(k, "server", "tls_cert", c.tls_cert);
+  c.tls_key = GetString(k, "server", "tls_key", c.tls_key);
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    throw ConfigError(path + ": [server] tls_cert and tls_key go together");
   c.ice.stun_server = GetString(k, "ice", "stun_server", c.ice.stun_server);
   if (g_key_file_has_key(k, "ice", "turn_servers", nullptr)) c.ice.turn_servers = GetList(k, "ice", "turn_servers");
   if (g_key_file_has_key(k, "ice", "local_addresses", nullptr))

@@ -18,6 +18,10 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   unsigned listen_port = 8080;
   std::string web_root;  // the browser app; defaults to the source tree's gateway/web
+  // HTTPS (and WSS) instead of HTTP when both are set: PEM files. Browsers give camera and
+  // microphone only to secure pages, so anything but localhost needs it (or a TLS proxy).
+  std::string tls_cert;
+  std::string tls_key;
   IceSettings ice;
   RoomSettings rooms;
 };

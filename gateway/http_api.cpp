@@ -101,8 +101,18 @@ void HttpApi::Listen() {
       g_inet_socket_address_new_from_string(config_.listen_host.c_str(), config_.listen_port)));
   if (!addr) throw std::runtime_error("bad listen address " + config_.listen_host);
   GErrorPtr err;
-  if (!soup_server_listen(server_.get(), G_SOCKET_ADDRESS(addr.get()), static_cast<SoupServerListenOptions>(0),
-                          err.out()))
+  auto options = static_cast<SoupServerListenOptions>(0);
+  if (!config_.tls_cert.empty()) {
+    GTlsCertificate* cert =
+        g_tls_certificate_new_from_files(config_.tls_cert.c_str(), config_.tls_key.c_str(), err.out());
+    if (!cert)
+      throw std::runtime_error("cannot load the TLS certificate " + config_.tls_cert + " / " +
+                               config_.tls_key + ": " + err->message);
+    g_object_set(server_.get(), "tls-certificate", cert, NULL);
+    g_object_unref(cert);
+    options = SOUP_SERVER_LISTEN_HTTPS;
+  }
+  if (!soup_server_listen(server_.get(), G_SOCKET_ADDRESS(addr.get()), options, err.out()))
     throw std::runtime_error("cannot listen on " + config_.listen_host + ":" +
                              std::to_string(config_.listen_port) + ": " + err->message);
   GSList* uris = soup_server_get_uris(server_.get());

@@ -39,11 +39,16 @@ gboolean OnStopSignal(gpointer data) {
 int main(int argc, char** argv) {
   gchar* listen = nullptr;
   gchar* config_file = nullptr;
+  gchar* tls_cert = nullptr;
+  gchar* tls_key = nullptr;
   GOptionEntry entries[] = {
       {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
        "Address and port for HTTP, REST and signaling (default 127.0.0.1:8080)", "ADDR:PORT"},
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
        "Configuration file (GKeyFile; see docs/operations.md)", "FILE"},
+      {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+       "Serve HTTPS/WSS with this PEM certificate (chain); needs --tls-key", "FILE"},
+      {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The PEM private key of --tls-cert", "FILE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext* ctx = g_option_context_new("- the mediagw media gateway");
   g_option_context_set_summary(ctx,
@@ -59,7 +64,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_option_context_free(ctx);
-  std::unique_ptr<gchar, decltype(&g_free)> listen_owner(listen, g_free), config_owner(config_file, g_free);
+  std::unique_ptr<gchar, decltype(&g_free)> listen_owner(listen, g_free), config_owner(config_file, g_free),
+      cert_owner(tls_cert, g_free), key_owner(tls_key, g_free);
 
   gst_init(nullptr, nullptr);
   GST_DEBUG_CATEGORY_INIT(mediagw_main_debug, "mediagw", 0, "mediagw daemon");
@@ -75,6 +81,10 @@ int main(int argc, char** argv) {
   try {
     if (config_file) config = mediagw::LoadConfigFile(config_file, config);
     if (listen) mediagw::ParseListen(listen, config);
+    if (tls_cert) config.tls_cert = tls_cert;
+    if (tls_key) config.tls_key = tls_key;
+    if (config.tls_cert.empty() != config.tls_key.empty())
+      throw mediagw::ConfigError("--tls-cert and --tls-key go together");
   } catch (const mediagw::ConfigError& e) {
     fprintf(stderr, "mediagw: %s\n", e.what());
     return 2;
@@ -93,7 +103,8 @@ int main(int argc, char** argv) {
       g_main_loop_unref(loop);
       return 1;
     }
-    g_message("listening on http://%s:%u (web app: %s)", config.listen_host.c_str(), api.port(),
+    const char* scheme = config.tls_cert.empty() ? "http" : "https";
+    g_message("listening on %s://%s:%u (web app: %s)", scheme, config.listen_host.c_str(), api.port(),
               config.web_root.c_str());
     // The line tests and scripts wait for; it carries the bound port (useful with port 0).
     printf("mediagw listening on %s:%u\n", config.listen_host.c_str(), api.port());

@@ -83,7 +83,7 @@ Participant* Room::Join(const std::string& display_name, Participant::Sink* sink
   participants_.push_back(std::make_unique<Participant>(NewParticipantId(), display_name, ctx, this, sink));
   Participant* p = participants_.back().get();
   GST_INFO("room %s: %s (%s) joined", name_.c_str(), p->id().c_str(), display_name.c_str());
-  sink->Send(signaling::Joined(id, name_, p->id(), others));
+  sink->Send(signaling::Joined(id, name_, p->id(), others, {chat_.begin(), chat_.end()}));
   Broadcast(p, signaling::ParticipantJoined(p->Info()));
   for (const auto& q : participants_) {
     if (q.get() == p) continue;
@@ -142,6 +142,14 @@ void Room::SetMuted(Participant& p, MediaKind kind, bool muted, const signaling:
     Broadcast(&p, signaling::TrackMuted(p.id(), t->id, muted));
   }
   p.sink()->Send(signaling::Ack(id, "mute"));
+}
+
+void Room::PostChat(Participant& p, const std::string& text, const signaling::RequestId& id) {
+  signaling::ChatMessage m{p.id(), p.name(), text, g_get_real_time() / 1000};
+  chat_.push_back(m);
+  if (chat_.size() > kChatHistory) chat_.pop_front();
+  Broadcast(nullptr, signaling::Chat(m));
+  if (id) p.sink()->Send(signaling::Ack(id, "chat"));
 }
 
 void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack>& track) {

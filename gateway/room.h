@@ -2,6 +2,7 @@
 // Lives on the main context; owned by the RoomRegistry.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ class Room final : public Participant::Listener {
   void RemoveAll(const char* reason);
   Participant* Find(const std::string& participant_id) const;
   void SetMuted(Participant& p, MediaKind kind, bool muted, const signaling::RequestId& id);
+  // Sends a chat message to everyone (the sender too) and keeps it for those who join later.
+  void PostChat(Participant& p, const std::string& text, const signaling::RequestId& id);
+  static constexpr size_t kChatHistory = 100;
   std::vector<signaling::ParticipantInfo> Infos() const;
 
  private:
@@ -57,6 +61,7 @@ class Room final : public Participant::Listener {
   const gint64 created_at_;
   std::unique_ptr<RoomPipeline> pipeline_;  // declared first among owners: destroyed last
   std::vector<std::unique_ptr<Participant>> participants_;
+  std::deque<signaling::ChatMessage> chat_;  // the last kChatHistory messages
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

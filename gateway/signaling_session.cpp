@@ -132,6 +132,9 @@ void SignalingSession::Handle(const std::string& text) {
                                                                               : MediaKind::kAudio,
                                    m.muted, m.id);
       break;
+    case MessageType::kChat:
+      rooms_.Find(room_)->PostChat(*p, m.text, m.id);
+      break;
     case MessageType::kLeave:
       LeaveRoom();
       Send(signaling::Left("left"));

@@ -260,6 +260,18 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
     accepted[i] = !rejected && !inactive;
     if (!first && !rejected) first = m;
   }
+  if (!first) {
+    // Everything declined (a client that only publishes, like a browser's screen share): no
+    // transport to set up.
+    for (guint i = 0; i < offered_slots_; i++) {
+      slots_[i].accepted = false;
+      UnlinkSlot(slots_[i]);
+    }
+    state_ = State::kIdle;
+    done("");
+    if (renegotiate_) Negotiate();
+    return;
+  }
   std::string ufrag = Attribute(msg.get(), first, "ice-ufrag");
   std::string pwd = Attribute(msg.get(), first, "ice-pwd");
   std::string fingerprint = Attribute(msg.get(), first, "fingerprint");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of mediagw and Janus (VideoRoom, Debian's package) under identical load
 # from mediagw-load, interleaved, median of several runs per point. See docs/benchmarks.md.
-#   scripts/bench.sh [--runs 3] [--subscribers 10,20,40,60] [--seconds 15] [--quick]
+#   scripts/bench.sh [--runs 3] [--subscribers 10,20,40,80,120,160] [--seconds 15] [--quick]
 # Needs root for the network namespace Janus runs in (scripts/janus-ns.sh); builds first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -63,8 +63,18 @@ JsonNode* ParticipantToJson(const ParticipantInfo& p) {
   return json_builder_get_root(b.get());
 }
 
+namespace {
+void AddChat(JsonBuilder* b, const ChatMessage& m) {
+  AddString(b, "participant_id", m.participant_id);
+  AddString(b, "name", m.name);
+  AddString(b, "text", m.text);
+  json_builder_set_member_name(b, "time_ms");
+  json_builder_add_int_value(b, m.time_ms);
+}
+}  // namespace
+
 std::string Joined(const RequestId& id, const std::string& room, const std::string& participant_id,
-                   const std::vector<ParticipantInfo>& others) {
+                   const std::vector<ParticipantInfo>& others, const std::vector<ChatMessage>& chat) {
   return Build("joined", id, [&](JsonBuilder* b) {
     AddString(b, "room", room);
     AddString(b, "participant_id", participant_id);
@@ -72,7 +82,19 @@ std::string Joined(const RequestId& id, const std::string& room, const std::stri
     json_builder_begin_array(b);
     for (const auto& p : others) AddParticipant(b, p);
     json_builder_end_array(b);
+    json_builder_set_member_name(b, "chat");
+    json_builder_begin_array(b);
+    for (const auto& m : chat) {
+      json_builder_begin_object(b);
+      AddChat(b, m);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
   });
+}
+
+std::string Chat(const ChatMessage& m) {
+  return Build("chat", {}, [&](JsonBuilder* b) { AddChat(b, m); });
 }
 
 std::string PublishAnswer(const RequestId& id, const std::string& sdp) {

@@ -35,8 +35,18 @@ struct SubscribedTrack {
 
 using RequestId = std::optional<std::string>;
 
+// One chat message as the room keeps it and sends it.
+struct ChatMessage {
+  std::string participant_id;
+  std::string name;
+  std::string text;
+  gint64 time_ms = 0;  // Unix time
+};
+
 std::string Joined(const RequestId& id, const std::string& room, const std::string& participant_id,
-                   const std::vector<ParticipantInfo>& others);
+                   const std::vector<ParticipantInfo>& others,
+                   const std::vector<ChatMessage>& chat = {});
+std::string Chat(const ChatMessage& m);
 std::string PublishAnswer(const RequestId& id, const std::string& sdp);
 std::string SubscribeOffer(const std::string& sdp, const std::vector<SubscribedTrack>& tracks);
 std::string IceCandidate(Connection connection, const std::string& candidate, uint32_t mline_index);

@@ -42,6 +42,9 @@ constexpr FieldSpec kIceFields[] = {
     {"candidate", FieldKind::kString, true, kMaxCandidate},
     {"sdp_mline_index", FieldKind::kInt, true, 255},
 };
+constexpr FieldSpec kChatFields[] = {
+    {"text", FieldKind::kString, true, kMaxChatBytes},
+};
 constexpr FieldSpec kMuteFields[] = {
     {"kind", FieldKind::kString, true, 8},
     {"muted", FieldKind::kBool, true, 0},
@@ -53,6 +56,7 @@ constexpr MessageSpec kSpecs[] = {
     {"subscribe_answer", MessageType::kSubscribeAnswer, kSdpFields},
     {"ice", MessageType::kIce, kIceFields},
     {"mute", MessageType::kMute, kMuteFields},
+    {"chat", MessageType::kChat, kChatFields},
     {"leave", MessageType::kLeave, {}},
 };
 
@@ -89,6 +93,7 @@ void Store(ClientMessage& m, const FieldSpec& f, JsonNode* node) {
     else if (name == "name") m.name = std::move(v);
     else if (name == "sdp") m.sdp = std::move(v);
     else if (name == "candidate") m.candidate = std::move(v);
+    else if (name == "text") m.text = std::move(v);
     else if (name == "connection") m.connection = v == "subscribe" ? Connection::kSubscribe : Connection::kPublish;
     else if (name == "kind") m.kind = v == "video" ? TrackKind::kVideo : TrackKind::kAudio;
   } else if (f.kind == FieldKind::kInt) {
@@ -111,6 +116,8 @@ std::optional<std::string> CheckValue(const FieldSpec& f, JsonNode* node) {
       return "connection must be \"publish\" or \"subscribe\"";
     if (name == "kind" && v != "audio" && v != "video") return "kind must be \"audio\" or \"video\"";
     if (name == "sdp" && v.empty()) return "sdp must not be empty";
+    if (name == "text" && (v.empty() || !g_utf8_validate(v.data(), static_cast<gssize>(v.size()), nullptr)))
+      return "text must be 1-2000 bytes of UTF-8";
   }
   return std::nullopt;
 }

@@ -24,6 +24,7 @@ enum class MessageType {
   kSubscribeAnswer,   // the client's answer to a subscribe_offer
   kIce,               // a trickled ICE candidate for one of the two connections
   kMute,              // mute or unmute one of the client's own tracks
+  kChat,              // a chat message to everyone in the room
   kLeave,
 };
 
@@ -64,7 +65,11 @@ struct ClientMessage {
   // mute
   TrackKind kind = TrackKind::kAudio;
   bool muted = false;
+  // chat
+  std::string text;
 };
+
+inline constexpr std::size_t kMaxChatBytes = 2000;
 
 struct ParseError {
   ErrorCode code;

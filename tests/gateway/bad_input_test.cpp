@@ -132,6 +132,28 @@ TEST_F(BadInputTest, SubscribeAnswersThatDoNotFitTheOfferAreBadSdp) {
   EXPECT_FALSE(ws.WaitFor("left").empty());
 }
 
+TEST_F(BadInputTest, ChatReachesEveryoneAndLateJoinersGetTheHistory) {
+  WsClient a(Url()), b(Url());
+  Join(a, "chat-room");
+  Join(b, "chat-room");
+  a.SendText(R"({"type":"chat","id":"c1","text":"hello \u00e9"})");
+  for (WsClient* ws : {&a, &b}) {
+    std::string m = ws->WaitFor("chat");
+    EXPECT_EQ(JsonField(m, "text"), "hello é") << m;
+    EXPECT_EQ(JsonField(m, "name"), "tester");
+  }
+  EXPECT_FALSE(a.WaitFor("ack").empty());
+  EXPECT_EQ(ErrorCodeFor(a, R"({"type":"chat","text":""})"), "bad_field");
+  EXPECT_EQ(ErrorCodeFor(a, R"({"type":"chat","text":")" + std::string(3000, 'y') + "\"}"), "bad_field");
+  b.SendText(R"({"type":"leave"})");
+  EXPECT_FALSE(b.WaitFor("left").empty());
+  WsClient c(Url());
+  c.SendText(R"({"type":"join","room":"chat-room","name":"late"})");
+  std::string joined = c.WaitFor("joined");
+  EXPECT_NE(joined.find("hello"), std::string::npos) << joined;
+  EXPECT_EQ(joined.find("yyyy"), std::string::npos) << "a refused message was kept";
+}
+
 TEST_F(BadInputTest, JoiningAFullRoomIsRoomFull) {
   WsClient a(Url()), b(Url()), c(Url());
   Join(a, "full-room");

@@ -1,5 +1,5 @@
-// Headless Chromium (a real browser, driven by playwright-core) opens the meeting page while a
-// mediagw-client is in the room: each decodes the other's video through mediagw.
+// Headless Chromium (a real browser, driven by playwright-core) on the meeting page: with a
+// mediagw-client in the room, and three browsers meeting each other (tests/browser/*.mjs).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -37,6 +37,52 @@ TEST(Browser, PageAndSyntheticClientDecodeEachOther) {
   for (const auto& t : report[0].tracks)
     if (t.kind == "video") frames += t.frames;
   EXPECT_GT(frames, 60) << "the client decoded too little of the browser's video";
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+// Runs `node SCRIPT ARGS` from tests/browser and returns its stdout; `ok` tells its exit status.
+std::string RunNode(const std::string& script_and_args, bool* ok, std::string* err_out) {
+  std::string cmd = "node " + std::string(g_getenv("MEDIAGW_BROWSER_TESTS")) + "/" + script_and_args;
+  gchar* out = nullptr;
+  gchar* errout = nullptr;
+  gint status = 0;
+  GErrorPtr err;
+  *ok = g_spawn_command_line_sync(cmd.c_str(), &out, &errout, &status, err.out()) &&
+        g_spawn_check_wait_status(status, nullptr);
+  std::string text = out ? out : "";
+  *err_out = errout ? errout : "";
+  g_free(out);
+  g_free(errout);
+  return text;
+}
+
+TEST(Browser, ThreePeopleMeetThroughThePage) {
+  ASSERT_NE(g_getenv("MEDIAGW_BROWSER_TESTS"), nullptr);
+  if (!g_file_test("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE))
+    GTEST_SKIP() << "no /usr/bin/chromium (scripts/test.sh installs it)";
+  GatewayProcess gw;
+  const char* shot = g_getenv("MEDIAGW_SCREENSHOT");
+  bool ok = false;
+  std::string err;
+  std::string out = RunNode("meeting.mjs " + gw.http_url() + " meet " + (shot ? shot : ""), &ok, &err);
+  printf("meeting: %s\n", out.c_str());
+  auto root = ParseJson(out);
+  ASSERT_TRUE(root && JSON_NODE_HOLDS_OBJECT(root.get())) << out << err << gw.Log();
+  JsonObject* obj = json_node_get_object(root.get());
+  JsonNode* error = json_object_get_member(obj, "error");
+  EXPECT_TRUE(!error || JSON_NODE_HOLDS_NULL(error)) << json_node_get_string(error) << "\n" << err;
+  JsonObject* checks = json_object_get_object_member(obj, "checks");
+  ASSERT_NE(checks, nullptr) << out;
+  for (const char* name : {"decode", "chat", "mute_shown", "unmute", "history", "three_tiles",
+                           "screenshot", "screen_share", "leave"}) {
+    JsonObject* c = json_object_has_member(checks, name) ? json_object_get_object_member(checks, name) : nullptr;
+    ASSERT_NE(c, nullptr) << "check " << name << " did not run: " << out << err;
+    EXPECT_TRUE(json_object_get_boolean_member(c, "ok"))
+        << name << ": " << json_object_get_string_member(c, "detail");
+  }
+  if (shot) {
+    EXPECT_TRUE(g_file_test(shot, G_FILE_TEST_EXISTS)) << shot;
+  }
   EXPECT_EQ(gw.Stop(), 0);
 }
 

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "subscribe_connection.h"
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,37 @@ TEST(Config, ListenRejectsWhatIsNotAddrPort) {
   Config c;
   for (const char* bad : {"8080", "localhost:80", "1.2.3.4:", "1.2.3.4:99999", ":80", "1.2.3.4:8x"})
     EXPECT_THROW(ParseListen(bad, c), ConfigError) << bad;
+}
+
+TEST(Config, TlsCertificateAndKeyGoTogether) {
+  testing::TempDir dir;
+  Config c = LoadConfigFile(dir.Write("tls.ini", "[server]\ntls_cert=/a/cert.pem\ntls_key=/a/key.pem\n"));
+  EXPECT_EQ(c.tls_cert, "/a/cert.pem");
+  EXPECT_EQ(c.tls_key, "/a/key.pem");
+  EXPECT_THROW(LoadConfigFile(dir.Write("half.ini", "[server]\ntls_cert=/a/cert.pem\n")), ConfigError);
+}
+
+// The subscribe transports' view of the [ice] settings: relays by scheme, hosts as given.
+TEST(Config, IceSettingsBecomeTransportConfig) {
+  IceSettings ice;
+  ice.stun_server = "stun://127.0.0.1:3479";
+  ice.turn_servers = {"turn://u:p@127.0.0.1:3478", "turn://u:p@127.0.0.1:3478?transport=tcp",
+                      "turns://u:p@127.0.0.1"};
+  ice.local_addresses = {"127.0.0.1"};
+  ice.min_port = 40000;
+  ice.max_port = 40010;
+  TransportConfig t = TransportConfigFromIce(ice);
+  EXPECT_EQ(t.stun_host, "127.0.0.1");
+  EXPECT_EQ(t.stun_port, 3479u);
+  ASSERT_EQ(t.relays.size(), 3u);
+  EXPECT_EQ(t.relays[0].transport, TransportConfig::Relay::Transport::kUdp);
+  EXPECT_EQ(t.relays[0].user, "u");
+  EXPECT_EQ(t.relays[0].password, "p");
+  EXPECT_EQ(t.relays[1].transport, TransportConfig::Relay::Transport::kTcp);
+  EXPECT_EQ(t.relays[2].transport, TransportConfig::Relay::Transport::kTls);
+  EXPECT_EQ(t.relays[2].port, 5349u);
+  EXPECT_EQ(t.min_port, 40000u);
+  EXPECT_TRUE(t.controlling);
 }
 
 TEST(Config, FileSetsIceAndRoomLimits) {

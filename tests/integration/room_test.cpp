@@ -170,5 +170,41 @@ TEST(RoomIntegration, MediaUsesOnlyTheConfiguredUdpPortRange) {
   EXPECT_GE(candidates, 4);  // publish and subscribe connection, two participants
 }
 
+// GET `url` accepting any certificate (ours is self-signed); returns the status, 0 if no reply.
+unsigned HttpsGet(const std::string& url, std::string* body) {
+  auto session = GRef<SoupSession>::Adopt(soup_session_new());
+  auto msg = GRef<SoupMessage>::Adopt(soup_message_new("GET", url.c_str()));
+  g_signal_connect(msg.get(), "accept-certificate",
+                   G_CALLBACK(+[](SoupMessage*, GTlsCertificate*, GTlsCertificateFlags) -> gboolean {
+                     return TRUE;
+                   }),
+                   nullptr);
+  GErrorPtr err;
+  auto bytes = GRef<GBytes>::Adopt(soup_session_send_and_read(session.get(), msg.get(), nullptr, err.out()));
+  if (!bytes) return 0;
+  gsize size = 0;
+  const char* data = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
+  body->assign(data ? data : "", size);
+  return soup_message_get_status(msg.get());
+}
+
+TEST(RoomIntegration, ServesHttpsWithTheConfiguredCertificate) {
+  TempDir dir;
+  std::string cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+                    "-subj /CN=127.0.0.1 -keyout " + key + " -out " + cert;
+  gint status = 0;
+  ASSERT_TRUE(g_spawn_command_line_sync(cmd.c_str(), nullptr, nullptr, &status, nullptr) &&
+              g_spawn_check_wait_status(status, nullptr)) << cmd;
+  GatewayProcess gw("[server]\ntls_cert=" + cert + "\ntls_key=" + key + "\n");
+  std::string base = "https://127.0.0.1:" + std::to_string(gw.port()), body;
+  EXPECT_EQ(HttpsGet(base + "/healthz", &body), 200u) << gw.Log();
+  EXPECT_EQ(HttpsGet(base + "/r/secure?name=x", &body), 200u);
+  EXPECT_NE(body.find("room.js"), std::string::npos) << body.substr(0, 200);
+  // Plain HTTP on the TLS port gets no page.
+  EXPECT_NE(HttpRequest("GET", "http://127.0.0.1:" + std::to_string(gw.port()) + "/healthz", "", &body), 200u);
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace mediagw::testing

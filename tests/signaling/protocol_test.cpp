@@ -55,6 +55,25 @@ TEST(SignalingParse, IceNamesItsConnection) {
   EXPECT_TRUE(end.candidate.empty());
 }
 
+TEST(SignalingParse, ChatCarriesUpTo2000BytesOfText) {
+  EXPECT_EQ(ExpectMessage(R"({"type":"chat","text":"hej 👋"})").text, "hej 👋");
+  EXPECT_EQ(ExpectMessage(R"({"type":"chat","text":")" + std::string(2000, 'x') + "\"}").text.size(), 2000u);
+  ExpectError(R"({"type":"chat","text":")" + std::string(2001, 'x') + "\"}", ErrorCode::kBadField);
+  ExpectError(R"({"type":"chat","text":""})", ErrorCode::kBadField);
+  ExpectError(R"({"type":"chat"})", ErrorCode::kMissingField);
+  ExpectError(R"({"type":"chat","text":5})", ErrorCode::kBadField);
+}
+
+TEST(SignalingMessages, JoinedCarriesTheChatHistoryAndChatItsFields) {
+  std::string joined = Joined(std::nullopt, "r", "p1", {}, {{"p2", "Bo", "first", 1000}, {"p3", "Cy", "second", 2000}});
+  EXPECT_NE(joined.find(R"("chat":[{"participant_id":"p2","name":"Bo","text":"first","time_ms":1000})"),
+            std::string::npos) << joined;
+  EXPECT_LT(joined.find("first"), joined.find("second"));
+  std::string chat = Chat({"p2", "Bo", "say \"hi\"", 5});
+  EXPECT_NE(chat.find(R"("type":"chat")"), std::string::npos) << chat;
+  EXPECT_NE(chat.find(R"("text":"say \"hi\"")"), std::string::npos) << chat;
+}
+
 TEST(SignalingParse, MuteAndLeave) {
   ClientMessage m = ExpectMessage(R"({"type":"mute","kind":"video","muted":true})");
   EXPECT_EQ(m.kind, TrackKind::kVideo);
@@ -126,7 +145,7 @@ TEST(SignalingMessages, JoinedListsOtherParticipantsAndTheirTracks) {
   std::string text = Joined(std::string("1"), "r", "p1", {p});
   EXPECT_EQ(text, R"({"type":"joined","id":"1","room":"r","participant_id":"p1","participants":[)"
                   R"({"id":"p2","name":"Bo","tracks":[{"id":"p2-video","kind":"video",)"
-                  R"("codec":"VP8","muted":true}]}]})");
+                  R"("codec":"VP8","muted":true}]}],"chat":[]})");
 }
 
 }  // namespace

@@ -1,0 +1,66 @@
+// The lobby at /: name, room, camera and microphone preview with device choice, invite link.
+import { chooseDevice, chosenDevice, listDevices, openMedia } from './media.js';
+
+const $ = (id) => document.getElementById(id);
+const randomRoom = () => Math.random().toString(36).slice(2, 8);
+let preview = null;
+
+$('room').value = new URLSearchParams(location.search).get('room') || randomRoom();
+$('name').value = localStorage.getItem('mediagw.name') || '';
+
+function inviteLink() {
+  return `${location.origin}/r/${encodeURIComponent($('room').value)}`;
+}
+
+function updateInvite() {
+  $('invite').value = $('room').checkValidity() ? inviteLink() : '';
+}
+
+async function startPreview() {
+  preview?.getTracks().forEach((t) => t.stop());
+  const { stream, problem } = await openMedia();
+  preview = stream;
+  $('preview').srcObject = stream;
+  $('preview-status').textContent = problem || 'Your camera and microphone are ready.';
+  $('preview-status').classList.toggle('error', !!problem);
+  if (navigator.mediaDevices?.enumerateDevices) {
+    const cam = stream?.getVideoTracks()[0]?.getSettings().deviceId || chosenDevice('camera');
+    const mic = stream?.getAudioTracks()[0]?.getSettings().deviceId || chosenDevice('microphone');
+    await listDevices($('camera'), 'videoinput', cam);
+    await listDevices($('microphone'), 'audioinput', mic);
+  }
+}
+
+for (const [id, kind] of [['camera', 'camera'], ['microphone', 'microphone']]) {
+  $(id).addEventListener('change', () => {
+    chooseDevice(kind, $(id).value);
+    startPreview();
+  });
+}
+
+$('room').addEventListener('input', updateInvite);
+$('create').addEventListener('click', () => {
+  $('room').value = randomRoom();
+  updateInvite();
+  $('name').focus();
+});
+
+$('copy').addEventListener('click', async () => {
+  updateInvite();
+  try {
+    await navigator.clipboard.writeText($('invite').value);
+    $('copy').textContent = 'Copied';
+  } catch {
+    $('invite').select();  // the user copies it by hand
+  }
+});
+
+$('join').addEventListener('submit', (e) => {
+  e.preventDefault();
+  localStorage.setItem('mediagw.name', $('name').value);
+  preview?.getTracks().forEach((t) => t.stop());
+  location.href = `/r/${encodeURIComponent($('room').value)}?name=${encodeURIComponent($('name').value)}`;
+});
+
+updateInvite();
+startPreview();
