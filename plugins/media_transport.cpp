@@ -81,16 +81,18 @@ struct IoThread {
 namespace {
 
 IoThread* PickIoThread() {
-  static std::vector<IoThread*> threads = [] {
+  // Never destroyed (the threads run until the process ends), so never a static destructor that
+  // would free them under a running thread.
+  static const std::vector<IoThread*>* threads = [] {
     GST_DEBUG_CATEGORY_INIT(mediagw_transport_debug, "mediagw-transport", 0,
                             "mediagw subscriber transport");
     unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-    std::vector<IoThread*> v;
-    for (unsigned i = 0; i < n; i++) v.push_back(new IoThread());  // live as long as the process
+    auto* v = new std::vector<IoThread*>();
+    for (unsigned i = 0; i < n; i++) v->push_back(new IoThread());
     return v;
   }();
   static std::atomic<unsigned> next{0};
-  return threads[next++ % threads.size()];
+  return (*threads)[next++ % threads->size()];
 }
 
 // Runs `fn` on the transport's I/O thread, keeping it alive until it has run.

@@ -3,10 +3,12 @@
 //   node meeting.mjs HTTP_URL ROOM SCREENSHOT.png
 // Prints one JSON object: {checks: {name: {ok, detail}}, error}; exits 0 when every check passed.
 // The checks, in the order the meeting goes:
+//   lobby         Alice comes through the lobby: camera preview, devices listed, invite link, Join
 //   decode        Alice and Bob each decode the other's video and receive the other's audio
 //   chat          a message Alice sends reaches Bob
 //   mute_shown    Alice turns her camera off: Bob sees the indicator and her frames stop
 //   unmute        Alice turns it on again: Bob decodes her video again within 2 s
+//   keyboard      every control has an accessible name; the microphone toggles with Enter/Space
 //   history       Carol joins late and sees the chat history
 //   three_tiles   everyone sees three tiles
 //   screenshot    Carol's view of the three-person meeting is saved
@@ -41,11 +43,28 @@ try {
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
   });
-  const join = async (name) => {
+  const join = async (name, { viaLobby = false } = {}) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') console.error(`${name}:`, m.text()); });
-    await page.goto(`${url}/r/${room}?name=${encodeURIComponent(name)}`);
+    if (!viaLobby) {
+      await page.goto(`${url}/r/${room}?name=${encodeURIComponent(name)}`);
+      return { name, context, page };
+    }
+    // lobby: the preview runs, devices are listed, the invite link names the room, Join enters it.
+    await page.goto(`${url}/`);
+    const preview = await page.waitForFunction(
+      () => document.getElementById('preview').srcObject?.getTracks().length === 2, null, { timeout: 10000 })
+      .then(() => true, () => false);
+    const devices = await page.evaluate(() => [document.getElementById('camera').options.length,
+      document.getElementById('microphone').options.length]);
+    await page.fill('#name', name);
+    await page.fill('#room', room);
+    await page.dispatchEvent('#room', 'input');
+    const invite = await page.inputValue('#invite');
+    await Promise.all([page.waitForURL(`**/r/${room}?name=${name}`, { timeout: 10000 }), page.click('#join-button')]);
+    check('lobby', preview && devices[0] >= 1 && devices[1] >= 1 && invite === `${url}/r/${room}`,
+      `preview ${preview}, devices ${devices}, invite ${invite}`);
     return { name, context, page };
   };
   const inbound = (who) => who.page.evaluate(() => window.mediagw.inbound());
@@ -58,7 +77,7 @@ try {
     return { a, b, up: b > a };
   };
 
-  const alice = await join('Alice');
+  const alice = await join('Alice', { viaLobby: true });
   const bob = await join('Bob');
 
   // decode
@@ -91,6 +110,18 @@ try {
   const resumed = await until(async () => (await framesFrom(bob, 'Alice')) > before + 2, 4000, 100);
   const resumeMs = Date.now() - t0;
   check('unmute', resumed && resumeMs <= 2000, `resumed after ${resumeMs} ms`);
+
+  // keyboard: every control has a name, and the microphone toggle works from the keyboard.
+  const named = await bob.page.evaluate(() => [...document.querySelectorAll('button, input, select')]
+    .filter((el) => !el.closest('[hidden]'))
+    .every((el) => el.textContent.trim() || el.getAttribute('aria-label') || el.labels?.length));
+  await bob.page.focus('#toggle-mic');
+  await bob.page.keyboard.press('Enter');
+  const mutedByKey = await bob.page.evaluate(() => window.mediagw.muted.audio &&
+    document.getElementById('toggle-mic').getAttribute('aria-pressed') === 'true');
+  await bob.page.keyboard.press('Space');
+  const unmutedByKey = await bob.page.evaluate(() => !window.mediagw.muted.audio);
+  check('keyboard', named && mutedByKey && unmutedByKey, `named ${named}, Enter ${mutedByKey}, Space ${unmutedByKey}`);
 
   // history, three_tiles, screenshot
   const carol = await join('Carol');

@@ -56,6 +56,25 @@ std::string RunNode(const std::string& script_and_args, bool* ok, std::string* e
   return text;
 }
 
+// Checks the {checks: {name: {ok, detail}}, error} report of a browser script: every named check
+// ran and passed.
+void ExpectChecks(const std::string& out, const std::string& err, std::initializer_list<const char*> names,
+                  const std::string& log) {
+  auto root = ParseJson(out);
+  ASSERT_TRUE(root && JSON_NODE_HOLDS_OBJECT(root.get())) << out << err << log;
+  JsonObject* obj = json_node_get_object(root.get());
+  JsonNode* error = json_object_get_member(obj, "error");
+  EXPECT_TRUE(!error || JSON_NODE_HOLDS_NULL(error)) << json_node_get_string(error) << "\n" << err;
+  JsonObject* checks = json_object_get_object_member(obj, "checks");
+  ASSERT_NE(checks, nullptr) << out;
+  for (const char* name : names) {
+    JsonObject* c = json_object_has_member(checks, name) ? json_object_get_object_member(checks, name) : nullptr;
+    ASSERT_NE(c, nullptr) << "check " << name << " did not run: " << out << err;
+    EXPECT_TRUE(json_object_get_boolean_member(c, "ok"))
+        << name << ": " << json_object_get_string_member(c, "detail");
+  }
+}
+
 TEST(Browser, ThreePeopleMeetThroughThePage) {
   ASSERT_NE(g_getenv("MEDIAGW_BROWSER_TESTS"), nullptr);
   if (!g_file_test("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE))
@@ -66,23 +85,24 @@ TEST(Browser, ThreePeopleMeetThroughThePage) {
   std::string err;
   std::string out = RunNode("meeting.mjs " + gw.http_url() + " meet " + (shot ? shot : ""), &ok, &err);
   printf("meeting: %s\n", out.c_str());
-  auto root = ParseJson(out);
-  ASSERT_TRUE(root && JSON_NODE_HOLDS_OBJECT(root.get())) << out << err << gw.Log();
-  JsonObject* obj = json_node_get_object(root.get());
-  JsonNode* error = json_object_get_member(obj, "error");
-  EXPECT_TRUE(!error || JSON_NODE_HOLDS_NULL(error)) << json_node_get_string(error) << "\n" << err;
-  JsonObject* checks = json_object_get_object_member(obj, "checks");
-  ASSERT_NE(checks, nullptr) << out;
-  for (const char* name : {"decode", "chat", "mute_shown", "unmute", "history", "three_tiles",
-                           "screenshot", "screen_share", "leave"}) {
-    JsonObject* c = json_object_has_member(checks, name) ? json_object_get_object_member(checks, name) : nullptr;
-    ASSERT_NE(c, nullptr) << "check " << name << " did not run: " << out << err;
-    EXPECT_TRUE(json_object_get_boolean_member(c, "ok"))
-        << name << ": " << json_object_get_string_member(c, "detail");
-  }
+  ExpectChecks(out, err, {"lobby", "decode", "chat", "mute_shown", "unmute", "keyboard", "history",
+                          "three_tiles", "screenshot", "screen_share", "leave"}, gw.Log());
   if (shot) {
     EXPECT_TRUE(g_file_test(shot, G_FILE_TEST_EXISTS)) << shot;
   }
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+TEST(Browser, PageExplainsFailuresAndReconnectsByItself) {
+  ASSERT_NE(g_getenv("MEDIAGW_BROWSER_TESTS"), nullptr);
+  if (!g_file_test("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE))
+    GTEST_SKIP() << "no /usr/bin/chromium (scripts/test.sh installs it)";
+  GatewayProcess gw("[rooms]\nmax_participants=2\n");
+  bool ok = false;
+  std::string err;
+  std::string out = RunNode("failures.mjs " + gw.http_url() + " pair", &ok, &err);
+  printf("failures: %s\n", out.c_str());
+  ExpectChecks(out, err, {"denied", "full", "reconnect"}, gw.Log());
   EXPECT_EQ(gw.Stop(), 0);
 }
 
