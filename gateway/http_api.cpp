@@ -57,6 +57,58 @@ JsonNode* RoomJson(Room& room, bool with_participants) {
   return json_builder_get_root(b.get());
 }
 
+// The request's JSON object body, or null after answering 413/400.
+GRef<JsonParser> ParseObjectBody(SoupServerMessage* msg, const char* example, JsonObject** out) {
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  auto bytes = GRef<GBytes>::Adopt(soup_message_body_flatten(body));
+  gsize size = 0;
+  const char* text = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
+  if (size > kMaxRequestBody) {
+    RespondError(msg, 413, "too_large", "request body is larger than 65536 bytes");
+    return {};
+  }
+  auto parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
+  GErrorPtr err;
+  if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size), err.out()) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser.get()))) {
+    RespondError(msg, 400, "bad_json", std::string("body must be a JSON object like ") + example);
+    return {};
+  }
+  *out = json_node_get_object(json_parser_get_root(parser.get()));
+  return parser;
+}
+
+JsonNode* RestreamJson(const RestreamTarget& r, const RestreamSettings& s) {
+  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+  JsonBuilder* jb = b.get();
+  auto str = [jb](const char* k, const std::string& v) {
+    json_builder_set_member_name(jb, k);
+    json_builder_add_string_value(jb, v.c_str());
+  };
+  auto num = [jb](const char* k, gint64 v) {
+    json_builder_set_member_name(jb, k);
+    json_builder_add_int_value(jb, v);
+  };
+  json_builder_begin_object(jb);
+  str("id", r.id());
+  str("url", r.url());
+  str("state", RestreamTarget::StateName(r.state()));
+  str("layout", s.layout);
+  num("width", s.width);
+  num("height", s.height);
+  num("fps", s.fps);
+  num("video_bitrate_kbps", s.video_bitrate_kbps);
+  num("audio_bitrate_kbps", s.audio_bitrate_kbps);
+  num("bytes_sent", static_cast<gint64>(r.bytes_sent()));
+  num("uptime_s", r.uptime_s());
+  num("reconnects", r.reconnects());
+  json_builder_set_member_name(jb, "last_error");
+  if (r.last_error().empty()) json_builder_add_null_value(jb);
+  else json_builder_add_string_value(jb, r.last_error().c_str());
+  json_builder_end_object(jb);
+  return json_builder_get_root(jb);
+}
+
 std::string NodeText(JsonNode* node) {
   auto owned = GRef<JsonNode>::Adopt(node);
   return signaling::ToJson(owned.get());
@@ -171,22 +223,9 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
       return;
     }
     if (method == "POST") {
-      SoupMessageBody* body = soup_server_message_get_request_body(msg);
-      auto bytes = GRef<GBytes>::Adopt(soup_message_body_flatten(body));
-      gsize size = 0;
-      const char* text = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
-      if (size > kMaxRequestBody) {
-        RespondError(msg, 413, "too_large", "request body is larger than 65536 bytes");
-        return;
-      }
-      auto parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
-      GErrorPtr err;
-      if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size), err.out()) ||
-          !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser.get()))) {
-        RespondError(msg, 400, "bad_json", "body must be a JSON object like {\"name\": \"room\"}");
-        return;
-      }
-      JsonObject* obj = json_node_get_object(json_parser_get_root(parser.get()));
+      JsonObject* obj = nullptr;
+      auto parser = ParseObjectBody(msg, "{\"name\": \"room\"}", &obj);
+      if (!parser) return;
       JsonNode* n = json_object_get_member(obj, "name");
       if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
           !signaling::IsValidRoomName(json_node_get_string(n))) {
@@ -210,13 +249,23 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
     return;
   }
 
-  if (name.find('/') != std::string::npos) {
-    RespondError(msg, 404, "not_found", "no such resource: " + path);
-    return;
+  // /v1/rooms/{room}[/restreams[/{id}]]
+  std::string rest;
+  if (auto slash = name.find('/'); slash != std::string::npos) {
+    rest = name.substr(slash + 1);
+    name = name.substr(0, slash);
   }
   Room* room = rooms_.Find(name);
   if (!room) {
     RespondError(msg, 404, "unknown_room", "no room named " + name);
+    return;
+  }
+  if (!rest.empty()) {
+    if (rest == "restreams" || rest.rfind("restreams/", 0) == 0) {
+      Restreams(msg, method, *room, rest.size() > 10 ? rest.substr(10) : "");
+      return;
+    }
+    RespondError(msg, 404, "not_found", "no such resource: " + path);
     return;
   }
   if (method == "GET") {
@@ -226,6 +275,98 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
     soup_server_message_set_status(msg, 204, nullptr);
   } else {
     RespondError(msg, 405, "method_not_allowed", method + " is not allowed on a room");
+  }
+}
+
+void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room& room, const std::string& id) {
+  const RestreamSettings* current = room.composite() ? &room.composite()->settings() : nullptr;
+  if (id.empty() && method == "GET") {
+    auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+    json_builder_begin_object(b.get());
+    json_builder_set_member_name(b.get(), "restreams");
+    json_builder_begin_array(b.get());
+    for (const auto& r : room.Restreams()) json_builder_add_value(b.get(), RestreamJson(*r, *current));
+    json_builder_end_array(b.get());
+    json_builder_end_object(b.get());
+    Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
+    return;
+  }
+  if (id.empty() && method == "POST") {
+    JsonObject* obj = nullptr;
+    auto parser = ParseObjectBody(msg, "{\"url\": \"rtmp://host/app/key\"}", &obj);
+    if (!parser) return;
+    RestreamSettings s = current ? *current : RestreamSettings{};
+    std::string url;
+    std::string bad;
+    auto get_string = [&](const char* key, std::string* out, bool required) {
+      JsonNode* n = json_object_get_member(obj, key);
+      if (!n) {
+        if (required) bad = std::string(key) + " is required";
+        return;
+      }
+      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
+          strlen(json_node_get_string(n)) > 2048) {
+        bad = std::string(key) + " must be a string";
+        return;
+      }
+      *out = json_node_get_string(n);
+    };
+    auto get_int = [&](const char* key, int* out) {
+      JsonNode* n = json_object_get_member(obj, key);
+      if (!n) return;
+      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) {
+        bad = std::string(key) + " must be an integer";
+        return;
+      }
+      gint64 v = json_node_get_int(n);
+      *out = v < -1000000 || v > 1000000 ? -1 : static_cast<int>(v);
+    };
+    get_string("url", &url, true);
+    get_string("layout", &s.layout, false);
+    get_int("width", &s.width);
+    get_int("height", &s.height);
+    get_int("fps", &s.fps);
+    get_int("video_bitrate_kbps", &s.video_bitrate_kbps);
+    get_int("audio_bitrate_kbps", &s.audio_bitrate_kbps);
+    if (!bad.empty()) {
+      RespondError(msg, 400, "bad_field", bad);
+      return;
+    }
+    if (current && (s.width != current->width || s.height != current->height || s.fps != current->fps ||
+                    s.layout != current->layout || s.video_bitrate_kbps != current->video_bitrate_kbps ||
+                    s.audio_bitrate_kbps != current->audio_bitrate_kbps)) {
+      RespondError(msg, 409, "settings_differ",
+                   "this room's restreams share one encode at " + std::to_string(current->width) + "x" +
+                       std::to_string(current->height) + "@" + std::to_string(current->fps) +
+                       "; ask for the same settings (or leave them out)");
+      return;
+    }
+    std::string error;
+    auto target = room.StartRestream(url, s, &error);
+    if (!target) {
+      RespondError(msg, 400, "bad_field", error);
+      return;
+    }
+    Respond(msg, 201, NodeText(RestreamJson(*target, room.composite()->settings())));
+    return;
+  }
+  if (id.empty()) {
+    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on restreams");
+    return;
+  }
+  auto target = room.FindRestream(id);
+  if (!target) {
+    RespondError(msg, 404, "unknown_restream", "no restream " + id + " in room " + room.name());
+    return;
+  }
+  if (method == "GET") {
+    Respond(msg, 200, NodeText(RestreamJson(*target, *current)));
+  } else if (method == "DELETE") {
+    target.reset();
+    room.StopRestream(id);
+    soup_server_message_set_status(msg, 204, nullptr);
+  } else {
+    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on a restream");
   }
 }
 

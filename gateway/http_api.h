@@ -32,6 +32,7 @@ class HttpApi {
   static void HandleSocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* conn,
                            gpointer data);
   void Rest(SoupServerMessage* msg, const std::string& method, const std::string& path);
+  void Restreams(SoupServerMessage* msg, const std::string& method, Room& room, const std::string& id);
   void ServeFile(SoupServerMessage* msg, const std::string& name);
 
   const Config& config_;

@@ -48,6 +48,9 @@ Room::Room(std::string name, bool persistent, const Config& config, GMainContext
 }
 
 Room::~Room() {
+  for (auto& [id, r] : restreams_) r->Stop();
+  restreams_.clear();
+  composite_.reset();
   RemoveAll("room_deleted");
   GST_INFO("room %s deleted", name_.c_str());
 }
@@ -101,6 +104,8 @@ void Room::Detach(const std::string& participant_id, const char* reason) {
   participants_.erase(it);
   GST_INFO("room %s: %s left (%s)", name_.c_str(), participant_id.c_str(), reason ? reason : "left");
   auto tracks = leaving->tracks();
+  if (composite_)
+    for (const auto& t : tracks) composite_->RemoveTrack(t->id);
   for (const auto& q : participants_) {
     for (const auto& t : tracks) {
       q->subscriber().RemoveTrack(t->id);
@@ -152,6 +157,47 @@ void Room::PostChat(Participant& p, const std::string& text, const signaling::Re
   if (id) p.sink()->Send(signaling::Ack(id, "chat"));
 }
 
+std::shared_ptr<RestreamTarget> Room::StartRestream(const std::string& url, const RestreamSettings& settings,
+                                                   std::string* error) {
+  if (url.rfind("rtmp://", 0) != 0 && url.rfind("rtmps://", 0) != 0) {
+    *error = "url must start with rtmp:// or rtmps://";
+    return nullptr;
+  }
+  if (std::string why = CheckRestreamSettings(settings); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
+  if (!composite_) {
+    composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
+    for (const auto& p : participants_)
+      for (const auto& t : p->tracks()) composite_->AddTrack(t);
+  }
+  std::string id = "rs" + std::to_string(next_restream_++);
+  auto target = RestreamTarget::Create(id, url, *composite_, main_);
+  restreams_[id] = target;
+  return target;
+}
+
+bool Room::StopRestream(const std::string& id) {
+  auto it = restreams_.find(id);
+  if (it == restreams_.end()) return false;
+  it->second->Stop();
+  restreams_.erase(it);
+  if (restreams_.empty()) composite_.reset();  // no encoding while nobody streams
+  return true;
+}
+
+std::shared_ptr<RestreamTarget> Room::FindRestream(const std::string& id) const {
+  auto it = restreams_.find(id);
+  return it == restreams_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<RestreamTarget>> Room::Restreams() const {
+  std::vector<std::shared_ptr<RestreamTarget>> out;
+  for (const auto& [id, r] : restreams_) out.push_back(r);
+  return out;
+}
+
 void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack>& track) {
   GST_INFO("room %s: %s publishes %s (%s)", name_.c_str(), p.id().c_str(), track->id.c_str(),
            track->codec.c_str());
@@ -159,6 +205,7 @@ void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack
                             track->kind == MediaKind::kVideo ? signaling::TrackKind::kVideo
                                                              : signaling::TrackKind::kAudio,
                             track->codec, track->muted};
+  if (composite_) composite_->AddTrack(track);
   for (const auto& q : participants_) {
     if (q.get() == &p) continue;
     q->sink()->Send(signaling::TrackPublished(p.id(), info));

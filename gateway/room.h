@@ -3,12 +3,14 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "config.h"
 #include "participant.h"
+#include "restream.h"
 #include "room_pipeline.h"
 
 namespace mediagw {
@@ -47,6 +49,15 @@ class Room final : public Participant::Listener {
   static constexpr size_t kChatHistory = 100;
   std::vector<signaling::ParticipantInfo> Infos() const;
 
+  // Restreams (RTMP): all share one composite, made with the first and its settings, dropped
+  // with the last. Start answers null and why when the request cannot be met.
+  std::shared_ptr<RestreamTarget> StartRestream(const std::string& url, const RestreamSettings& settings,
+                                                std::string* error);
+  bool StopRestream(const std::string& id);
+  std::shared_ptr<RestreamTarget> FindRestream(const std::string& id) const;
+  std::vector<std::shared_ptr<RestreamTarget>> Restreams() const;
+  const Composite* composite() const { return composite_.get(); }
+
  private:
   void OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack>& track) override;
   void OnParticipantFailed(Participant& p, const std::string& why) override;
@@ -62,6 +73,9 @@ class Room final : public Participant::Listener {
   std::unique_ptr<RoomPipeline> pipeline_;  // declared first among owners: destroyed last
   std::vector<std::unique_ptr<Participant>> participants_;
   std::deque<signaling::ChatMessage> chat_;  // the last kChatHistory messages
+  std::unique_ptr<Composite> composite_;       // while any restream runs
+  std::map<std::string, std::shared_ptr<RestreamTarget>> restreams_;
+  unsigned next_restream_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

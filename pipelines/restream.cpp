@@ -1,0 +1,398 @@
+#include "restream.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+
+#include <cmath>
+
+GST_DEBUG_CATEGORY_STATIC(mediagw_restream_debug);
+#define GST_CAT_DEFAULT mediagw_restream_debug
+
+namespace mediagw {
+namespace {
+
+void InitDebug() {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(mediagw_restream_debug, "mediagw-restream", 0, "composite and RTMP targets");
+    g_once_init_leave(&once, 1);
+  }
+}
+
+GstElement* ParseBin(const std::string& desc, std::string* error) {
+  GErrorPtr err;
+  GstElement* bin = gst_parse_bin_from_description(desc.c_str(), TRUE, err.out());
+  if (!bin && error) *error = err ? err->message : "cannot build " + desc;
+  return bin;
+}
+
+}  // namespace
+
+std::string CheckRestreamSettings(const RestreamSettings& s) {
+  if (s.layout != "grid") return "layout must be \"grid\" (\"speaker\" is not supported yet)";
+  if (s.width < 160 || s.width > 3840 || s.width % 2) return "width must be an even number from 160 to 3840";
+  if (s.height < 120 || s.height > 2160 || s.height % 2) return "height must be an even number from 120 to 2160";
+  if (s.fps < 1 || s.fps > 60) return "fps must be from 1 to 60";
+  if (s.video_bitrate_kbps < 100 || s.video_bitrate_kbps > 20000) return "video_bitrate_kbps must be from 100 to 20000";
+  if (s.audio_bitrate_kbps < 32 || s.audio_bitrate_kbps > 320) return "audio_bitrate_kbps must be from 32 to 320";
+  return "";
+}
+
+/* ---- Composite ---- */
+
+Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSettings& s)
+    : pipeline_(pipeline), name_(name), settings_(s) {
+  InitDebug();
+  // A black background and silence keep the mixers running (and the stream valid) when nobody
+  // publishes; each aggregator starts at its first buffer, not at running time 0.
+  std::string desc =
+      "videotestsrc is-live=true pattern=black ! video/x-raw,width=" + std::to_string(s.width) +
+      ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) + "/1 ! "
+      "compositor name=compositor background=black start-time-selection=first latency=100000000 ! "
+      "video/x-raw,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
+      ",framerate=" + std::to_string(s.fps) + "/1 ! videoconvert ! video/x-raw,format=I420 ! "
+      "x264enc tune=zerolatency speed-preset=veryfast key-int-max=" + std::to_string(2 * s.fps) +
+      " bitrate=" + std::to_string(s.video_bitrate_kbps) + " ! video/x-h264,profile=main ! h264parse ! "
+      "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
+      "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "
+      "tee name=tee allow-not-linked=true "
+      "audiotestsrc is-live=true wave=silence ! audio/x-raw,rate=48000,channels=2 ! "
+      "audiomixer name=audiomixer start-time-selection=first latency=100000000 ! audioconvert ! "
+      "audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc bitrate=" +
+      std::to_string(s.audio_bitrate_kbps * 1000) + " ! aacparse ! "
+      "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! mux.";
+  std::string error;
+  GstElement* bin = ParseBin(desc, &error);
+  if (!bin) {
+    GST_ERROR("composite %s: %s", name_.c_str(), error.c_str());
+    return;
+  }
+  gst_object_set_name(GST_OBJECT(bin), name_.c_str());
+  bin_ = GRef<GstElement>::Ref(bin);
+  compositor_ = gst_bin_get_by_name(GST_BIN(bin), "compositor");
+  audiomixer_ = gst_bin_get_by_name(GST_BIN(bin), "audiomixer");
+  tee_ = gst_bin_get_by_name(GST_BIN(bin), "tee");
+  // The bin holds them; these pointers are borrowed for as long as the bin lives.
+  gst_object_unref(compositor_);
+  gst_object_unref(audiomixer_);
+  gst_object_unref(tee_);
+  gst_bin_add(pipeline_, bin_.get());
+  gst_element_sync_state_with_parent(bin_.get());
+  GST_INFO("composite %s: %dx%d@%d", name_.c_str(), s.width, s.height, s.fps);
+}
+
+Composite::~Composite() {
+  for (auto& in : inputs_) Detach(in);
+  inputs_.clear();
+  for (auto& [id, out] : outputs_) {
+    gst_element_set_state(out.bin.get(), GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(bin_.get()), out.bin.get());
+    gst_element_release_request_pad(tee_, out.tee_pad.get());
+  }
+  outputs_.clear();
+  if (bin_) {
+    gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    gst_bin_remove(pipeline_, bin_.get());
+  }
+}
+
+size_t Composite::video_inputs() const {
+  size_t n = 0;
+  for (const auto& in : inputs_) n += in.track->kind == MediaKind::kVideo;
+  return n;
+}
+
+void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track) {
+  if (!bin_) return;
+  for (const auto& in : inputs_)
+    if (in.track->id == track->id) return;
+  const char* leaky = "queue leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
+  std::string desc = leaky;
+  if (track->codec == "VP8") desc += "rtpvp8depay ! vp8dec ! videoconvert";
+  else if (track->codec == "H264") desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
+  else if (track->codec == "OPUS") desc += "rtpopusdepay ! opusdec ! audioconvert ! audioresample";
+  else return;
+  std::string error;
+  GstElement* bin = ParseBin(desc, &error);
+  if (!bin) {
+    GST_ERROR("composite %s: %s", name_.c_str(), error.c_str());
+    return;
+  }
+  Input in;
+  in.track = track;
+  in.bin = GRef<GstElement>::Ref(bin);
+  gst_bin_add(GST_BIN(bin_.get()), bin);
+  GstElement* mixer = track->kind == MediaKind::kVideo ? compositor_ : audiomixer_;
+  in.mixer_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(mixer, "sink_%u"));
+  auto bin_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "src"));
+  gst_pad_link(bin_src.get(), in.mixer_pad.get());
+  gst_element_sync_state_with_parent(bin);
+  // The forwarder gives this input its own stream, starting at a keyframe, like a subscriber.
+  in.forwarder_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
+  auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
+  // The ghost pad crosses two bins (room pipeline -> composite -> input): link without checks.
+  gst_pad_link_full(in.forwarder_pad.get(), bin_sink.get(), GST_PAD_LINK_CHECK_NOTHING);
+  inputs_.push_back(std::move(in));
+  GST_INFO("composite %s: + %s (%s)", name_.c_str(), track->id.c_str(), track->codec.c_str());
+  Layout();
+}
+
+void Composite::Detach(Input& in) {
+  if (in.forwarder_pad) {
+    auto forwarder = GRef<GstElement>::Adopt(gst_pad_get_parent_element(in.forwarder_pad.get()));
+    auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(in.bin.get(), "sink"));
+    gst_pad_unlink(in.forwarder_pad.get(), bin_sink.get());
+    if (forwarder) gst_element_release_request_pad(forwarder.get(), in.forwarder_pad.get());
+    in.forwarder_pad.reset();
+  }
+  // The mixer's pad first: releasing it flushes it, which frees a streaming thread blocked in it
+  // (an aggregator pad holds one buffer at a time); only then can the input stop.
+  GstElement* mixer = GST_ELEMENT(gst_pad_get_parent(in.mixer_pad.get()));
+  if (mixer) {
+    gst_element_release_request_pad(mixer, in.mixer_pad.get());
+    gst_object_unref(mixer);
+  }
+  gst_element_set_state(in.bin.get(), GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(bin_.get()), in.bin.get());
+}
+
+void Composite::RemoveTrack(const std::string& track_id) {
+  for (auto it = inputs_.begin(); it != inputs_.end(); ++it) {
+    if (it->track->id != track_id) continue;
+    Detach(*it);
+    inputs_.erase(it);
+    GST_INFO("composite %s: - %s", name_.c_str(), track_id.c_str());
+    Layout();
+    return;
+  }
+}
+
+// Grid of 1, 2 (side by side), 4, 9, 16 ... tiles, each keeping the input's place in join order.
+void Composite::Layout() {
+  std::vector<Input*> videos;
+  for (auto& in : inputs_)
+    if (in.track->kind == MediaKind::kVideo) videos.push_back(&in);
+  size_t n = videos.size();
+  if (n == 0) return;
+  int cols = n <= 1 ? 1 : n == 2 ? 2 : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  int rows = static_cast<int>((n + cols - 1) / cols);
+  int w = settings_.width / cols / 2 * 2, h = settings_.height / rows / 2 * 2;
+  // Each picture keeps its aspect ratio, centred in its cell.
+  for (size_t i = 0; i < n; i++) {
+    int col = static_cast<int>(i) % cols, row = static_cast<int>(i) / cols;
+    g_object_set(videos[i]->mixer_pad.get(), "xpos", col * w, "ypos", row * h, "width", w, "height", h,
+                 "zorder", 1u + static_cast<guint>(i), NULL);
+    gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy", "keep-aspect-ratio");
+  }
+}
+
+int Composite::AddOutput(SampleSink sink) {
+  if (!bin_) return 0;
+  std::string error;
+  GstElement* bin = ParseBin(
+      "queue leaky=downstream max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! "
+      "appsink name=out sync=false async=false emit-signals=false", &error);
+  if (!bin) return 0;
+  int id = next_output_++;
+  Output out;
+  out.bin = GRef<GstElement>::Ref(bin);
+  out.sink = std::make_unique<SampleSink>(std::move(sink));
+  auto appsink = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "out"));
+  GstAppSinkCallbacks callbacks = {};
+  callbacks.new_sample = [](GstAppSink* s, gpointer data) -> GstFlowReturn {
+    GstSample* sample = gst_app_sink_pull_sample(s);
+    if (sample) {
+      (*static_cast<SampleSink*>(data))(sample);
+      gst_sample_unref(sample);
+    }
+    return GST_FLOW_OK;
+  };
+  gst_app_sink_set_callbacks(GST_APP_SINK(appsink.get()), &callbacks, out.sink.get(), nullptr);
+  gst_bin_add(GST_BIN(bin_.get()), bin);
+  out.tee_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(tee_, "src_%u"));
+  auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
+  gst_element_sync_state_with_parent(bin);
+  gst_pad_link(out.tee_pad.get(), bin_sink.get());
+  outputs_.emplace(id, std::move(out));
+  return id;
+}
+
+void Composite::RemoveOutput(int id) {
+  auto it = outputs_.find(id);
+  if (it == outputs_.end()) return;
+  Output& out = it->second;
+  auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(out.bin.get(), "sink"));
+  gst_pad_unlink(out.tee_pad.get(), bin_sink.get());
+  gst_element_release_request_pad(tee_, out.tee_pad.get());
+  gst_element_set_state(out.bin.get(), GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(bin_.get()), out.bin.get());
+  outputs_.erase(it);
+}
+
+/* ---- RestreamTarget ---- */
+
+std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url, Composite& composite,
+                                                       GMainContext* main) {
+  std::shared_ptr<RestreamTarget> t(new RestreamTarget(std::move(id), std::move(url), composite, main));
+  std::weak_ptr<Feed> feed = t->feed_;
+  t->output_ = composite.AddOutput([feed](GstSample* sample) {
+    auto f = feed.lock();
+    if (!f) return;
+    GRef<GstElement> appsrc;
+    {
+      std::lock_guard lock(f->mutex);
+      appsrc = f->appsrc;
+    }
+    if (appsrc) gst_app_src_push_sample(GST_APP_SRC(appsrc.get()), sample);
+  });
+  t->Start();
+  t->tick_ = g_timeout_add(500, OnTick, t.get());
+  return t;
+}
+
+RestreamTarget::RestreamTarget(std::string id, std::string url, Composite& composite, GMainContext* main)
+    : id_(std::move(id)), url_(std::move(url)), composite_(composite), main_(main) {
+  InitDebug();
+  started_us_ = g_get_monotonic_time();
+}
+
+RestreamTarget::~RestreamTarget() { Stop(); }
+
+const char* RestreamTarget::StateName(State s) {
+  switch (s) {
+    case State::kStarting: return "starting";
+    case State::kLive: return "live";
+    case State::kReconnecting: return "reconnecting";
+    case State::kFailed: return "failed";
+    case State::kStopped: return "stopped";
+  }
+  return "";
+}
+
+void RestreamTarget::Start() {
+  std::string error;
+  GstElement* p = gst_parse_launch(
+      ("appsrc name=src is-live=true format=time max-bytes=8000000 leaky-type=downstream ! "
+       "rtmp2sink name=sink sync=false async=false location=\"" + url_ + "\"").c_str(), nullptr);
+  if (!p) {
+    OnError("cannot build the RTMP pipeline");
+    return;
+  }
+  pipeline_ = GRef<GstElement>::Ref(p);
+  auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(p));
+  bus_watch_ = gst_bus_add_watch(bus.get(), OnBus, this);
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(p), "src"));
+  std::lock_guard lock(feed_->mutex);
+  feed_->appsrc = appsrc;
+}
+
+guint64 RestreamTarget::bytes_sent() const {
+  guint64 now = 0;
+  if (pipeline_) {
+    auto sink = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink"));
+    GstStructure* stats = nullptr;
+    if (sink) g_object_get(sink.get(), "stats", &stats, NULL);
+    if (stats) {
+      gst_structure_get_uint64(stats, "out-bytes-total", &now);
+      gst_structure_free(stats);
+    }
+  }
+  return bytes_before_ + now;
+}
+
+gint64 RestreamTarget::uptime_s() const {
+  return state_ == State::kLive ? (g_get_monotonic_time() - live_since_us_) / G_USEC_PER_SEC : 0;
+}
+
+void RestreamTarget::Teardown() {
+  {
+    std::lock_guard lock(feed_->mutex);
+    feed_->appsrc.reset();
+  }
+  if (bus_watch_) g_source_remove(bus_watch_);
+  bus_watch_ = 0;
+  if (pipeline_) {
+    bytes_before_ = bytes_sent();
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    pipeline_.reset();
+  }
+}
+
+void RestreamTarget::Stop() {
+  if (state_ == State::kStopped) return;
+  if (tick_) g_source_remove(tick_);
+  tick_ = 0;
+  // Off the composite first: after Stop() the composite may go (the room drops it with the last
+  // target) while someone still holds this target.
+  composite_.RemoveOutput(output_);
+  output_ = 0;
+  if (pipeline_ && state_ == State::kLive) {
+    // The end of the stream: EOS makes rtmp2sink send FCUnpublish/deleteStream before closing.
+    {
+      std::lock_guard lock(feed_->mutex);
+      feed_->appsrc.reset();
+    }
+    auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
+    gst_app_src_end_of_stream(GST_APP_SRC(appsrc.get()));
+    auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(pipeline_.get()));
+    GstMessage* m = gst_bus_timed_pop_filtered(bus.get(), 2 * GST_SECOND,
+                                               static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    if (m) gst_message_unref(m);
+  }
+  Teardown();
+  if (retry_) g_source_remove(retry_);
+  retry_ = 0;
+  state_ = State::kStopped;
+}
+
+void RestreamTarget::OnError(const std::string& message) {
+  last_error_ = message;
+  Teardown();
+  if (!ever_live_) {
+    // Never accepted (bad URL, refused key, nothing listening): fail fast.
+    state_ = State::kFailed;
+    GST_WARNING("restream %s to %s failed: %s", id_.c_str(), url_.c_str(), message.c_str());
+    return;
+  }
+  state_ = State::kReconnecting;
+  reconnects_++;
+  GST_WARNING("restream %s to %s dropped (%s); reconnecting in %u s", id_.c_str(), url_.c_str(),
+              message.c_str(), backoff_s_);
+  retry_ = g_timeout_add_seconds(backoff_s_, [](gpointer data) -> gboolean {
+    auto* self = static_cast<RestreamTarget*>(data);
+    self->retry_ = 0;
+    self->Start();
+    return G_SOURCE_REMOVE;
+  }, this);
+  backoff_s_ = std::min(backoff_s_ * 2, 30u);
+}
+
+gboolean RestreamTarget::OnBus(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = static_cast<RestreamTarget*>(data);
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+    GErrorPtr err;
+    gst_message_parse_error(message, err.out(), nullptr);
+    std::string text = err ? err->message : "error";
+    self->bus_watch_ = 0;  // removed by returning FALSE
+    self->OnError(text);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+// Live once bytes flow on the current connection.
+gboolean RestreamTarget::OnTick(gpointer data) {
+  auto* self = static_cast<RestreamTarget*>(data);
+  if ((self->state_ == State::kStarting || self->state_ == State::kReconnecting) && self->pipeline_ &&
+      self->bytes_sent() > self->bytes_before_ + 4096) {
+    self->state_ = State::kLive;
+    self->ever_live_ = true;
+    self->backoff_s_ = 1;
+    self->live_since_us_ = g_get_monotonic_time();
+    GST_INFO("restream %s to %s is live", self->id_.c_str(), self->url_.c_str());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace mediagw

@@ -1,0 +1,137 @@
+// Restreaming a room: the composite (every participant decoded, laid out, mixed, encoded once to
+// H.264 + AAC in FLV) and the RTMP targets it feeds.
+//
+// Why a pipeline per target: rtmp2sink stops with an ERROR when its connection drops, and a
+// failing branch behind a tee would stop the tee, the encoder and every other target. Each target
+// is therefore its own small pipeline (appsrc -> rtmp2sink) fed from an appsink branch of the
+// composite's tee: a slow or vanished target loses its own data, never the room's or the others',
+// and reconnecting is rebuilding that small pipeline. The composite taps each track's forwarder
+// through a leaky queue, so the SFU forwarding never waits on it either.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mediagw/gstref.h"
+#include "published_track.h"
+
+namespace mediagw {
+
+struct RestreamSettings {
+  std::string layout = "grid";
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int video_bitrate_kbps = 2500;
+  int audio_bitrate_kbps = 128;
+};
+
+// Checks the settings a client asked for; returns why they are not acceptable, or "".
+std::string CheckRestreamSettings(const RestreamSettings& s);
+
+class Composite {
+ public:
+  Composite(GstBin* pipeline, const std::string& name, const RestreamSettings& settings);
+  ~Composite();
+  Composite(const Composite&) = delete;
+  Composite& operator=(const Composite&) = delete;
+
+  const RestreamSettings& settings() const { return settings_; }
+  void AddTrack(const std::shared_ptr<PublishedTrack>& track);
+  void RemoveTrack(const std::string& track_id);
+  size_t video_inputs() const;
+
+  // A new branch of the encoded FLV stream; `sink` gets every sample (on a streaming thread).
+  using SampleSink = std::function<void(GstSample*)>;
+  int AddOutput(SampleSink sink);
+  void RemoveOutput(int id);
+
+ private:
+  struct Input {
+    std::shared_ptr<PublishedTrack> track;
+    GRef<GstPad> forwarder_pad;
+    GRef<GstElement> bin;
+    GRef<GstPad> mixer_pad;  // compositor or audiomixer request pad
+  };
+  struct Output {
+    GRef<GstElement> bin;
+    GRef<GstPad> tee_pad;
+    std::unique_ptr<SampleSink> sink;
+  };
+  void Layout();
+  void Detach(Input& in);
+
+  GstBin* pipeline_;
+  const std::string name_;
+  const RestreamSettings settings_;
+  GRef<GstElement> bin_;  // background sources, mixers, encoders, flvmux, tee
+  GstElement* compositor_ = nullptr;
+  GstElement* audiomixer_ = nullptr;
+  GstElement* tee_ = nullptr;
+  std::vector<Input> inputs_;
+  std::map<int, Output> outputs_;
+  int next_output_ = 1;
+};
+
+// One RTMP target. Lives on the main context.
+class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
+ public:
+  enum class State { kStarting, kLive, kReconnecting, kFailed, kStopped };
+
+  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url, Composite& composite,
+                                                GMainContext* main);
+  ~RestreamTarget();
+
+  // Ends the stream: the target sees its end (EOS, then deleteStream), waited for up to 2 s, and
+  // leaves the composite. Call before the composite goes.
+  void Stop();
+
+  const std::string& id() const { return id_; }
+  const std::string& url() const { return url_; }
+  State state() const { return state_; }
+  static const char* StateName(State s);
+  guint64 bytes_sent() const;
+  gint64 uptime_s() const;
+  unsigned reconnects() const { return reconnects_; }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  RestreamTarget(std::string id, std::string url, Composite& composite, GMainContext* main);
+  void Start();
+  void Teardown();
+  void OnError(const std::string& message);
+  static gboolean OnBus(GstBus*, GstMessage* message, gpointer data);
+  static gboolean OnTick(gpointer data);
+
+  const std::string id_;
+  const std::string url_;
+  Composite& composite_;
+  GMainContext* main_;
+  int output_ = 0;
+  // Where the composite's streaming thread pushes: the current connection's appsrc, or none.
+  struct Feed {
+    std::mutex mutex;
+    GRef<GstElement> appsrc;
+  };
+  GRef<GstElement> pipeline_;  // appsrc -> rtmp2sink
+  std::shared_ptr<Feed> feed_ = std::make_shared<Feed>();
+  guint bus_watch_ = 0;
+  guint tick_ = 0;
+  guint retry_ = 0;
+  State state_ = State::kStarting;
+  bool ever_live_ = false;
+  unsigned reconnects_ = 0;
+  unsigned backoff_s_ = 1;
+  guint64 bytes_before_ = 0;  // sent by earlier connections
+  gint64 live_since_us_ = 0;
+  gint64 started_us_ = 0;
+  std::string last_error_;
+};
+
+}  // namespace mediagw

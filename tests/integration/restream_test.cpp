@@ -1,0 +1,191 @@
+// Restreaming a room to RTMP, against a real nginx-rtmp that the test starts on 127.0.0.1, checked
+// with ffprobe: what arrives is H.264 at the requested size and AAC at 48 kHz; several targets
+// share the encode; a target that cannot be reached fails with a reason; DELETE ends it.
+#include <gio/gio.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "processes.h"
+
+namespace mediagw::testing {
+namespace {
+
+unsigned FreeTcpPort() {
+  GErrorPtr err;
+  auto* socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, err.out());
+  GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress* any = g_inet_socket_address_new(lo, 0);
+  g_socket_bind(socket, any, TRUE, nullptr);
+  GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
+  unsigned port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_object_unref(bound);
+  g_object_unref(any);
+  g_object_unref(lo);
+  g_socket_close(socket, nullptr);
+  g_object_unref(socket);
+  return port;
+}
+
+// nginx with the RTMP module, in the foreground, with its own prefix and a config written here.
+class NginxRtmp {
+ public:
+  NginxRtmp() : port_(FreeTcpPort()) {
+    std::string conf = dir_.Write(
+        "nginx.conf",
+        "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+        "daemon off;\nmaster_process off;\nerror_log stderr warn;\npid " + dir_.path() + "/nginx.pid;\n"
+        "events { worker_connections 64; }\n"
+        "rtmp { server { listen 127.0.0.1:" + std::to_string(port_) +
+        "; application live { live on; record off; } } }\n");
+    GErrorPtr err;
+    const char* argv[] = {"nginx", "-p", dir_.path().c_str(), "-e", "stderr", "-c", conf.c_str(), nullptr};
+    proc_ = GRef<GSubprocess>::Adopt(g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, err.out()));
+    // Ready when the port accepts connections.
+    for (int i = 0; i < 100 && !Listening(); i++) g_usleep(50000);
+  }
+  ~NginxRtmp() {
+    if (proc_) {
+      g_subprocess_force_exit(proc_.get());
+      g_subprocess_wait(proc_.get(), nullptr, nullptr);
+    }
+  }
+  bool Listening() const {
+    auto client = GRef<GObject>::Adopt(G_OBJECT(g_socket_client_new()));
+    GSocketConnection* c = g_socket_client_connect_to_host(G_SOCKET_CLIENT(client.get()), "127.0.0.1", port_,
+                                                           nullptr, nullptr);
+    if (c) g_object_unref(c);
+    return c != nullptr;
+  }
+  std::string url(const std::string& key) const {
+    return "rtmp://127.0.0.1:" + std::to_string(port_) + "/live/" + key;
+  }
+
+ private:
+  TempDir dir_;
+  unsigned port_;
+  GRef<GSubprocess> proc_;
+};
+
+// ffprobe's view of a live RTMP stream: "h264 640x360" and "aac 48000" lines.
+std::string Probe(const std::string& url) {
+  std::string cmd = "timeout 15 ffprobe -v error -rw_timeout 10000000 -show_entries "
+                    "stream=codec_name,width,height,sample_rate -of compact=p=0:nk=1 " + url;
+  gchar* out = nullptr;
+  gint status = 0;
+  g_spawn_command_line_sync(cmd.c_str(), &out, nullptr, &status, nullptr);
+  std::string text = out ? out : "";
+  g_free(out);
+  return text;
+}
+
+std::string Post(const std::string& url, const std::string& body, unsigned* status) {
+  std::string response;
+  *status = HttpRequest("POST", url, body, &response);
+  return response;
+}
+
+// Polls a restream until its state is `want` (or 15 s pass); returns its last JSON.
+std::string WaitForState(const std::string& url, const std::string& want) {
+  std::string body;
+  for (int i = 0; i < 75; i++) {
+    HttpRequest("GET", url, "", &body);
+    if (body.find("\"state\":\"" + want + "\"") != std::string::npos) break;
+    g_usleep(200000);
+  }
+  return body;
+}
+
+class RestreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!g_file_test("/usr/lib/nginx/modules/ngx_rtmp_module.so", G_FILE_TEST_EXISTS) ||
+        !g_find_program_in_path("ffprobe"))
+      GTEST_SKIP() << "needs nginx, libnginx-mod-rtmp and ffmpeg (scripts/test.sh installs them)";
+  }
+};
+
+TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoesOn) {
+  NginxRtmp nginx;
+  ASSERT_TRUE(nginx.Listening());
+  GatewayProcess gw;
+  ClientProcess a(gw.ws_url(), {"--room", "show", "--name", "A", "--duration", "22", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "show", "--name", "B", "--duration", "22", "--no-decode"});
+  g_usleep(3 * G_USEC_PER_SEC);
+  const std::string api = gw.http_url() + "/v1/rooms/show/restreams";
+  unsigned status = 0;
+  std::string first = Post(api, R"({"url":")" + nginx.url("one") + R"(","width":640,"height":360})", &status);
+  ASSERT_EQ(status, 201u) << first << gw.Log();
+  EXPECT_NE(first.find(R"("id":"rs1")"), std::string::npos) << first;
+  std::string second = Post(api, R"({"url":")" + nginx.url("two") + R"("})", &status);
+  ASSERT_EQ(status, 201u) << second;
+  EXPECT_NE(second.find(R"("width":640)"), std::string::npos) << "a second target shares the encode: " << second;
+  std::string clash = Post(api, R"({"url":")" + nginx.url("three") + R"(","width":1280})", &status);
+  EXPECT_EQ(status, 409u) << clash;
+
+  std::string live1 = WaitForState(api + "/rs1", "live");
+  EXPECT_NE(live1.find(R"("state":"live")"), std::string::npos) << live1 << gw.Log();
+  std::string live2 = WaitForState(api + "/rs2", "live");
+  EXPECT_NE(live2.find(R"("state":"live")"), std::string::npos) << live2;
+  for (const char* key : {"one", "two"}) {
+    std::string probe = Probe(nginx.url(key));
+    EXPECT_NE(probe.find("h264|640|360"), std::string::npos) << key << ": " << probe;
+    EXPECT_NE(probe.find("aac|48000"), std::string::npos) << key << ": " << probe;
+  }
+  std::string list;
+  EXPECT_EQ(HttpRequest("GET", api, "", &list), 200u);
+  EXPECT_NE(list.find(R"("bytes_sent":)"), std::string::npos) << list;
+
+  std::string none;
+  EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
+  EXPECT_EQ(HttpRequest("DELETE", api + "/rs2", "", &none), 204u);
+  EXPECT_EQ(HttpRequest("GET", api + "/rs1", "", &none), 404u);
+  EXPECT_EQ(HttpRequest("GET", api, "", &list), 200u);
+  EXPECT_NE(list.find(R"("restreams":[])"), std::string::npos) << list;
+  // The stream ended: nothing left to probe.
+  EXPECT_EQ(Probe(nginx.url("one")).find("h264"), std::string::npos);
+
+  // Meanwhile the meeting itself never stopped.
+  for (auto* c : {&a, &b}) {
+    auto r = ReadReport(c->Wait().get());
+    ASSERT_EQ(r.size(), 1u);
+    gint64 frames = 0;
+    for (const auto& t : r[0].tracks)
+      if (t.kind == "video") frames += t.frames;
+    EXPECT_GT(frames, 300) << r[0].name;
+    for (const auto& t : r[0].tracks) EXPECT_EQ(t.seq_gaps, 0) << r[0].name << " " << t.track_id;
+  }
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+TEST_F(RestreamTest, BadRequestsAreRefusedAndAnUnreachableTargetFailsWithAReason) {
+  GatewayProcess gw;
+  std::string body, none;
+  const std::string rooms = gw.http_url() + "/v1/rooms";
+  unsigned status = 0;
+  Post(rooms + "/nobody/restreams", R"({"url":"rtmp://127.0.0.1/live/x"})", &status);
+  EXPECT_EQ(status, 404u);
+  EXPECT_EQ(HttpRequest("POST", rooms, R"({"name":"empty"})", &body), 201u);
+  const std::string api = rooms + "/empty/restreams";
+  for (const char* bad : {R"({"url":"http://127.0.0.1/live/x"})", R"({"width":640})", R"({"url":5})",
+                          R"({"url":"rtmp://127.0.0.1/live/x","width":641})",
+                          R"({"url":"rtmp://127.0.0.1/live/x","fps":0})",
+                          R"({"url":"rtmp://127.0.0.1/live/x","layout":"mosaic"})", "[]", "not json"}) {
+    body = Post(api, bad, &status);
+    EXPECT_EQ(status, 400u) << bad << " -> " << body;
+    EXPECT_NE(body.find("\"error\""), std::string::npos) << body;
+  }
+  // Nothing listens on this port: the target never accepted the stream, so it fails fast.
+  body = Post(api, R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/x","width":320,"height":240})",
+              &status);
+  ASSERT_EQ(status, 201u) << body;
+  std::string failed = WaitForState(api + "/rs1", "failed");
+  EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
+  EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos) << "no reason given: " << failed;
+  EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
+  EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 404u);
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace mediagw::testing
