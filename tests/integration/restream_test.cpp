@@ -1,6 +1,8 @@
 // Restreaming a room to RTMP, against a real nginx-rtmp that the test starts on 127.0.0.1, checked
 // with ffprobe: what arrives is H.264 at the requested size and AAC at 48 kHz; several targets
-// share the encode; a target that cannot be reached fails with a reason; DELETE ends it.
+// share the encode; when nginx dies and comes back the targets reconnect by themselves while the
+// meeting's forwarding never stops; a target that cannot be reached fails with a reason; DELETE
+// (of the restream or of the room) ends it.
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 
@@ -30,7 +32,17 @@ unsigned FreeTcpPort() {
 // nginx with the RTMP module, in the foreground, with its own prefix and a config written here.
 class NginxRtmp {
  public:
-  NginxRtmp() : port_(FreeTcpPort()) {
+  NginxRtmp() : port_(FreeTcpPort()) { Start(); }
+  ~NginxRtmp() { Kill(); }
+  void Kill() {
+    if (proc_) {
+      g_subprocess_force_exit(proc_.get());
+      g_subprocess_wait(proc_.get(), nullptr, nullptr);
+      proc_.reset();
+    }
+  }
+  // (Re)starts nginx on the same port.
+  void Start() {
     std::string conf = dir_.Write(
         "nginx.conf",
         "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
@@ -43,12 +55,6 @@ class NginxRtmp {
     proc_ = GRef<GSubprocess>::Adopt(g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, err.out()));
     // Ready when the port accepts connections.
     for (int i = 0; i < 100 && !Listening(); i++) g_usleep(50000);
-  }
-  ~NginxRtmp() {
-    if (proc_) {
-      g_subprocess_force_exit(proc_.get());
-      g_subprocess_wait(proc_.get(), nullptr, nullptr);
-    }
   }
   bool Listening() const {
     auto client = GRef<GObject>::Adopt(G_OBJECT(g_socket_client_new()));
@@ -109,8 +115,8 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
   GatewayProcess gw;
-  ClientProcess a(gw.ws_url(), {"--room", "show", "--name", "A", "--duration", "22", "--no-decode"});
-  ClientProcess b(gw.ws_url(), {"--room", "show", "--name", "B", "--duration", "22", "--no-decode"});
+  ClientProcess a(gw.ws_url(), {"--room", "show", "--name", "A", "--duration", "35", "--no-decode"});
+  ClientProcess b(gw.ws_url(), {"--room", "show", "--name", "B", "--duration", "35", "--no-decode"});
   g_usleep(3 * G_USEC_PER_SEC);
   const std::string api = gw.http_url() + "/v1/rooms/show/restreams";
   unsigned status = 0;
@@ -136,6 +142,21 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
   EXPECT_EQ(HttpRequest("GET", api, "", &list), 200u);
   EXPECT_NE(list.find(R"("bytes_sent":)"), std::string::npos) << list;
 
+  // The RTMP server goes away and comes back: both targets reconnect by themselves.
+  nginx.Kill();
+  std::string dropped = WaitForState(api + "/rs1", "reconnecting");
+  EXPECT_NE(dropped.find(R"("state":"reconnecting")"), std::string::npos) << dropped;
+  nginx.Start();
+  gint64 restarted = g_get_monotonic_time();
+  for (const char* id : {"/rs1", "/rs2"}) {
+    std::string back = WaitForState(api + id, "live");
+    EXPECT_NE(back.find(R"("state":"live")"), std::string::npos) << back;
+    EXPECT_EQ(back.find(R"("reconnects":0)"), std::string::npos) << back;
+  }
+  EXPECT_LE(g_get_monotonic_time() - restarted, 10 * G_USEC_PER_SEC) << "not live again within 10 s";
+  std::string probe = Probe(nginx.url("one"));
+  EXPECT_NE(probe.find("h264|640|360"), std::string::npos) << "after the restart: " << probe;
+
   std::string none;
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs2", "", &none), 204u);
@@ -152,7 +173,8 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
     gint64 frames = 0;
     for (const auto& t : r[0].tracks)
       if (t.kind == "video") frames += t.frames;
-    EXPECT_GT(frames, 300) << r[0].name;
+    EXPECT_GT(frames, 600) << r[0].name;  // ~30 fps for 35 s: forwarding never waited on the restream
+    for (const auto& t : r[0].tracks) EXPECT_LT(t.max_gap_ms, 1000) << r[0].name << " " << t.track_id;
     for (const auto& t : r[0].tracks) EXPECT_EQ(t.seq_gaps, 0) << r[0].name << " " << t.track_id;
   }
   EXPECT_EQ(gw.Stop(), 0);
@@ -184,6 +206,11 @@ TEST_F(RestreamTest, BadRequestsAreRefusedAndAnUnreachableTargetFailsWithAReason
   EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos) << "no reason given: " << failed;
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 404u);
+  // Deleting the room ends its restreams with it.
+  body = Post(api, R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/y"})", &status);
+  EXPECT_EQ(status, 201u) << body;
+  EXPECT_EQ(HttpRequest("DELETE", rooms + "/empty", "", &none), 204u);
+  EXPECT_EQ(HttpRequest("GET", api, "", &none), 404u);
   EXPECT_EQ(gw.Stop(), 0);
 }
 
