@@ -53,8 +53,11 @@ try {
     }
     // lobby: the preview runs, devices are listed, the invite link names the room, Join enters it.
     await page.goto(`${url}/`);
+    // The preview runs and both device lists are filled (they are filled right after it starts).
     const preview = await page.waitForFunction(
-      () => document.getElementById('preview').srcObject?.getTracks().length === 2, null, { timeout: 10000 })
+      () => document.getElementById('preview').srcObject?.getTracks().length === 2 &&
+        document.getElementById('camera').options.length > 0 &&
+        document.getElementById('microphone').options.length > 0, null, { timeout: 10000 })
       .then(() => true, () => false);
     const devices = await page.evaluate(() => [document.getElementById('camera').options.length,
       document.getElementById('microphone').options.length]);
