@@ -49,9 +49,9 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
       "videotestsrc is-live=true pattern=black ! video/x-raw,width=" + std::to_string(s.width) +
       ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) + "/1 ! "
       "compositor name=compositor background=black start-time-selection=first latency=100000000 ! "
-      "video/x-raw,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
-      ",framerate=" + std::to_string(s.fps) + "/1 ! videoconvert ! video/x-raw,format=I420 ! "
-      "x264enc tune=zerolatency speed-preset=veryfast key-int-max=" + std::to_string(2 * s.fps) +
+      "video/x-raw,format=I420,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
+      ",framerate=" + std::to_string(s.fps) + "/1 ! "
+      "x264enc tune=zerolatency speed-preset=superfast key-int-max=" + std::to_string(2 * s.fps) +
       " bitrate=" + std::to_string(s.video_bitrate_kbps) + " ! video/x-h264,profile=main ! h264parse ! "
       "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
       "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""What a restream costs (issue 6): mediagw's CPU with N publishers in a room, without and then
+with one 1280x720@30 restream to a local nginx-rtmp. A benchmark, not a test: it prints a table.
+
+    scripts/bench-restream.py [--publishers 2,4,9] [--seconds 10] [--width 1280 --height 720]
+
+Publishers are mediagw-load's (pre-encoded VP8 640x360 ~1 Mbit/s + Opus, so the generator costs
+little). The difference between the two measurements is the composite: decoding every track,
+compositing, mixing, x264 + AAC, FLV, and the RTMP send. Traffic stays on 127.0.0.1. Run
+scripts/test.sh (or scripts/run.sh) once first to build.
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from importlib import import_module  # noqa: E402
+
+core = import_module("bench-core")
+ROOT = core.ROOT
+LOAD = os.path.join(core.BUILD, "tools", "mediagw-load")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_nginx(tmp):
+    port = free_port()
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\ndaemon off;\nmaster_process off;\n"
+                f"error_log stderr warn;\npid {tmp}/nginx.pid;\nevents {{ worker_connections 64; }}\n"
+                f"rtmp {{ server {{ listen 127.0.0.1:{port}; application live {{ live on; record off; }} }} }}\n")
+    proc = subprocess.Popen(["nginx", "-p", tmp, "-e", "stderr", "-c", conf], stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc, port
+
+
+def request(method, url, body=None):
+    req = urllib.request.Request(url, method=method, data=body.encode() if body else None)
+    with urllib.request.urlopen(req) as r:
+        text = r.read().decode()
+        return json.loads(text) if text else None
+
+
+def cpu_pct(pid, seconds):
+    start = core.cpu_seconds(pid)
+    time.sleep(seconds)
+    return 100 * (core.cpu_seconds(pid) - start) / seconds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--publishers", default="2,4,9")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--height", type=int, default=720)
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores; restream {args.width}x{args.height}@30, x264 superfast "
+          f"zerolatency 2500 kbit/s + AAC 128 kbit/s to nginx-rtmp on 127.0.0.1")
+    print(f"{'publishers':>10} {'mediagw CPU %':>14} {'with restream':>14} {'restream costs':>15} {'state':>8}")
+    for n in [int(x) for x in args.publishers.split(",")]:
+        with tempfile.TemporaryDirectory() as tmp:
+            gw, port = core.start_gateway(tmp)
+            nginx, rtmp_port = start_nginx(tmp)
+            load = subprocess.Popen([LOAD, "--server", f"ws://127.0.0.1:{port}", "--publishers", str(n),
+                                     "--duration", str(3 * args.seconds + 20), "--warmup", "1"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(6)
+                base = cpu_pct(gw.pid, args.seconds)
+                api = f"http://127.0.0.1:{port}/v1/rooms/load-0/restreams"
+                r = request("POST", api, json.dumps({"url": f"rtmp://127.0.0.1:{rtmp_port}/live/bench",
+                                                     "width": args.width, "height": args.height}))
+                time.sleep(5)
+                with_restream = cpu_pct(gw.pid, args.seconds)
+                state = request("GET", f"{api}/{r['id']}")["state"]
+                request("DELETE", f"{api}/{r['id']}")
+                print(f"{n:>10} {base:>14.1f} {with_restream:>14.1f} {with_restream - base:>15.1f} {state:>8}",
+                      flush=True)
+            finally:
+                load.kill()
+                load.wait()
+                nginx.kill()
+                nginx.wait()
+                gw.terminate()
+                gw.wait()
+
+
+if __name__ == "__main__":
+    main()
