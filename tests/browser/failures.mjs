@@ -7,33 +7,16 @@
 //   full        Carol finds the room full: the page says so and does not retry
 //   reconnect   Alice's WebSocket drops: her page says it is reconnecting, rejoins by itself,
 //               and Bob decodes her video again
-import { chromium } from 'playwright-core';
+import { Checks, launchChromium, sleep, until } from './common.mjs';
 
 const [url, room] = process.argv.slice(2);
-const checks = {};
-const check = (name, ok, detail = '') => { checks[name] = { ok: !!ok, detail }; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(fn, timeoutMs, stepMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    if ((last = await fn())) return last;
-    await sleep(stepMs);
-  }
-  return last;
-}
+const result = new Checks();
+const check = result.check.bind(result);
 
 let browser;
 let error = null;
 try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium();
   const join = async (name, { deny = false } = {}) => {
     const context = await browser.newContext();
     if (deny) {
@@ -75,6 +58,4 @@ try {
 } finally {
   await browser?.close();
 }
-const allOk = !error && Object.values(checks).length > 0 && Object.values(checks).every((c) => c.ok);
-console.log(JSON.stringify({ checks, error }));
-process.exit(allOk ? 0 : 1);
+result.report(error);

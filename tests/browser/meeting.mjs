@@ -14,35 +14,16 @@
 //   screenshot    Carol's view of the three-person meeting is saved
 //   screen_share  Alice shares a screen: Bob and Carol get an extra tile
 //   leave         Carol leaves: her tile is gone from Alice's and Bob's pages within 5 s
-import { chromium } from 'playwright-core';
+import { Checks, launchChromium, sleep, until } from './common.mjs';
 
 const [url, room, screenshot] = process.argv.slice(2);
-const checks = {};
-const check = (name, ok, detail = '') => { checks[name] = { ok: !!ok, detail }; };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(fn, timeoutMs, stepMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(stepMs);
-  }
-  return last;
-}
+const result = new Checks();
+const check = result.check.bind(result);
 
 let browser;
 let error = null;
 try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium();
   const join = async (name, { viaLobby = false } = {}) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
@@ -184,6 +165,4 @@ try {
 } finally {
   await browser?.close();
 }
-const allOk = !error && Object.values(checks).length > 0 && Object.values(checks).every((c) => c.ok);
-console.log(JSON.stringify({ checks, error }));
-process.exit(allOk ? 0 : 1);
+result.report(error);

@@ -2,6 +2,7 @@
 // and reports what the page received: usage: node room_page.mjs HTTP_URL ROOM NAME SECONDS
 // Prints one JSON line; exits 0 when the page decoded video that kept rising.
 import { chromium } from 'playwright-core';
+import { CHROMIUM_OPTIONS } from './common.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +12,7 @@ const profile = mkdtempSync(join(tmpdir(), 'mediagw-chromium-'));
 const result = { framesDecoded: [], audioPackets: 0, videoSent: 0, status: '', error: null };
 let context;
 try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
+  context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
   await page.goto(`${url}/r/${room}?name=${encodeURIComponent(name)}`);
