@@ -170,7 +170,7 @@ std::shared_ptr<RestreamTarget> Room::StartRestream(const std::string& url, cons
   if (!composite_) {
     composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
     for (const auto& p : participants_)
-      for (const auto& t : p->tracks()) composite_->AddTrack(t);
+      for (const auto& t : p->tracks()) composite_->AddTrack(t, p->name());
   }
   std::string id = "rs" + std::to_string(next_restream_++);
   auto target = RestreamTarget::Create(id, url, *composite_, main_);
@@ -205,7 +205,7 @@ void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack
                             track->kind == MediaKind::kVideo ? signaling::TrackKind::kVideo
                                                              : signaling::TrackKind::kAudio,
                             track->codec, track->muted};
-  if (composite_) composite_->AddTrack(track);
+  if (composite_) composite_->AddTrack(track, p.name());
   for (const auto& q : participants_) {
     if (q.get() == &p) continue;
     q->sink()->Send(signaling::TrackPublished(p.id(), info));

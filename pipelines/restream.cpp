@@ -102,22 +102,41 @@ size_t Composite::video_inputs() const {
   return n;
 }
 
-void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track) {
+void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label) {
   if (!bin_) return;
   for (const auto& in : inputs_)
     if (in.track->id == track->id) return;
-  const char* leaky = "queue leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
-  std::string desc = leaky;
+  // "in" is the bin's way in and "out" its way out (explicit: textoverlay has a second, unused
+  // sink pad that automatic ghosting could pick instead).
+  std::string desc = "queue name=in leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
   if (track->codec == "VP8") desc += "rtpvp8depay ! vp8dec ! videoconvert";
   else if (track->codec == "H264") desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
   else if (track->codec == "OPUS") desc += "rtpopusdepay ! opusdec ! audioconvert ! audioresample";
   else return;
-  std::string error;
-  GstElement* bin = ParseBin(desc, &error);
+  // The name on the tile (textoverlay comes with gstreamer1.0-x; without it, tiles go unnamed).
+  static const bool have_overlay = [] {
+    GstElementFactory* f = gst_element_factory_find("textoverlay");
+    if (f) gst_object_unref(f);
+    return f != nullptr;
+  }();
+  if (track->kind == MediaKind::kVideo && have_overlay)
+    desc += " ! textoverlay name=out valignment=bottom halignment=left shaded-background=true "
+            "font-desc=\"Sans Bold 28\"";
+  else
+    desc += " name=out";
+  GErrorPtr err;
+  GstElement* bin = gst_parse_bin_from_description(desc.c_str(), FALSE, err.out());
   if (!bin) {
-    GST_ERROR("composite %s: %s", name_.c_str(), error.c_str());
+    GST_ERROR("composite %s: %s", name_.c_str(), err ? err->message : desc.c_str());
     return;
   }
+  auto first = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "in"));
+  auto last = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "out"));
+  auto first_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(first.get(), "sink"));
+  auto last_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(last.get(), "src"));
+  gst_element_add_pad(bin, gst_ghost_pad_new("sink", first_sink.get()));
+  gst_element_add_pad(bin, gst_ghost_pad_new("src", last_src.get()));
+  if (have_overlay && track->kind == MediaKind::kVideo) g_object_set(last.get(), "text", label.c_str(), NULL);
   Input in;
   in.track = track;
   in.bin = GRef<GstElement>::Ref(bin);

@@ -43,7 +43,8 @@ class Composite {
   Composite& operator=(const Composite&) = delete;
 
   const RestreamSettings& settings() const { return settings_; }
-  void AddTrack(const std::shared_ptr<PublishedTrack>& track);
+  // `label` (the participant's name) is drawn on the track's tile when textoverlay is there.
+  void AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label);
   void RemoveTrack(const std::string& track_id);
   size_t video_inputs() const;
 

@@ -85,6 +85,23 @@ std::string Probe(const std::string& url) {
   return text;
 }
 
+// The share of pixels that are not black in one frame of the stream (gray, 8 bits), or -1.
+double LitShare(const std::string& url) {
+  TempDir dir;
+  std::string frame = dir.path() + "/frame.gray";
+  std::string cmd = "timeout 15 ffmpeg -v error -rw_timeout 10000000 -i " + url +
+                    " -ss 1 -frames:v 1 -f rawvideo -pix_fmt gray -y " + frame;
+  gint status = 0;
+  g_spawn_command_line_sync(cmd.c_str(), nullptr, nullptr, &status, nullptr);
+  gchar* data = nullptr;
+  gsize len = 0;
+  if (!g_file_get_contents(frame.c_str(), &data, &len, nullptr) || len == 0) return -1;
+  size_t lit = 0;
+  for (gsize i = 0; i < len; i++) lit += static_cast<unsigned char>(data[i]) > 64;
+  g_free(data);
+  return static_cast<double>(lit) / static_cast<double>(len);
+}
+
 std::string Post(const std::string& url, const std::string& body, unsigned* status) {
   std::string response;
   *status = HttpRequest("POST", url, body, &response);
@@ -138,6 +155,10 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
     EXPECT_NE(probe.find("h264|640|360"), std::string::npos) << key << ": " << probe;
     EXPECT_NE(probe.find("aac|48000"), std::string::npos) << key << ": " << probe;
   }
+  // The participants are in the picture: their test patterns (and names) light up part of the
+  // otherwise black frame.
+  double lit = LitShare(nginx.url("one"));
+  EXPECT_GT(lit, 0.005) << "the composite shows nobody";
   std::string list;
   EXPECT_EQ(HttpRequest("GET", api, "", &list), 200u);
   EXPECT_NE(list.find(R"("bytes_sent":)"), std::string::npos) << list;
