@@ -144,6 +144,7 @@ void Room::SetMuted(Participant& p, MediaKind kind, bool muted, const signaling:
       if (q.get() == &p) continue;
       q->subscriber().SetTrackMuted(t->id, muted);
     }
+    if (composite_) composite_->SetTrackMuted(t->id, muted);
     Broadcast(&p, signaling::TrackMuted(p.id(), t->id, muted));
   }
   p.sink()->Send(signaling::Ack(id, "mute"));

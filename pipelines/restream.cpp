@@ -148,6 +148,7 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
   gst_element_sync_state_with_parent(bin);
   // The forwarder gives this input its own stream, starting at a keyframe, like a subscriber.
   in.forwarder_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
+  g_object_set(in.forwarder_pad.get(), "muted", track->muted, NULL);
   auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
   // The ghost pad crosses two bins (room pipeline -> composite -> input): link without checks.
   gst_pad_link_full(in.forwarder_pad.get(), bin_sink.get(), GST_PAD_LINK_CHECK_NOTHING);
@@ -175,6 +176,14 @@ void Composite::Detach(Input& in) {
   gst_bin_remove(GST_BIN(bin_.get()), in.bin.get());
 }
 
+void Composite::SetTrackMuted(const std::string& track_id, bool muted) {
+  for (auto& in : inputs_) {
+    if (in.track->id != track_id) continue;
+    g_object_set(in.forwarder_pad.get(), "muted", muted, NULL);
+    if (in.track->kind == MediaKind::kVideo) Layout();
+  }
+}
+
 void Composite::RemoveTrack(const std::string& track_id) {
   for (auto it = inputs_.begin(); it != inputs_.end(); ++it) {
     if (it->track->id != track_id) continue;
@@ -199,8 +208,9 @@ void Composite::Layout() {
   // Each picture keeps its aspect ratio, centred in its cell.
   for (size_t i = 0; i < n; i++) {
     int col = static_cast<int>(i) % cols, row = static_cast<int>(i) / cols;
+    // A muted camera's last picture would otherwise stay: its tile shows the background instead.
     g_object_set(videos[i]->mixer_pad.get(), "xpos", col * w, "ypos", row * h, "width", w, "height", h,
-                 "zorder", 1u + static_cast<guint>(i), NULL);
+                 "zorder", 1u + static_cast<guint>(i), "alpha", videos[i]->track->muted ? 0.0 : 1.0, NULL);
     gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy", "keep-aspect-ratio");
   }
 }

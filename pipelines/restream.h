@@ -46,6 +46,9 @@ class Composite {
   // `label` (the participant's name) is drawn on the track's tile when textoverlay is there.
   void AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label);
   void RemoveTrack(const std::string& track_id);
+  // A muted track sends nothing to the composite: its video tile goes black (name included),
+  // its audio silent.
+  void SetTrackMuted(const std::string& track_id, bool muted);
   size_t video_inputs() const;
 
   // A new branch of the encoded FLV stream; `sink` gets every sample (on a streaming thread).
