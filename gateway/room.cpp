@@ -174,7 +174,7 @@ std::shared_ptr<RestreamTarget> Room::StartRestream(const std::string& url, cons
       for (const auto& t : p->tracks()) composite_->AddTrack(t, p->name());
   }
   std::string id = "rs" + std::to_string(next_restream_++);
-  auto target = RestreamTarget::Create(id, url, *composite_, main_);
+  auto target = RestreamTarget::Create(id, url, *composite_);
   restreams_[id] = target;
   return target;
 }

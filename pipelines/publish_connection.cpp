@@ -38,6 +38,12 @@ GRef<GstCaps> SubscriberCaps(const PublishedTrack& track, guint32 ssrc) {
   return GRef<GstCaps>::Adopt(caps);
 }
 
+void ReleaseForwarderPad(GstPad* forwarder_pad, GstPad* peer) {
+  auto forwarder = GRef<GstElement>::Adopt(gst_pad_get_parent_element(forwarder_pad));
+  gst_pad_unlink(forwarder_pad, peer);
+  if (forwarder) gst_element_release_request_pad(forwarder.get(), forwarder_pad);
+}
+
 std::shared_ptr<PublishConnection> PublishConnection::Create(GstBin* pipeline,
                                                              const std::string& track_prefix,
                                                              const IceSettings& ice,

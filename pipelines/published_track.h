@@ -23,4 +23,7 @@ struct PublishedTrack {
 int SubscriberPayloadType(const PublishedTrack& track);
 GRef<GstCaps> SubscriberCaps(const PublishedTrack& track, guint32 ssrc);
 
+// Unlinks a forwarder request pad from `peer` and gives it back to its forwarder.
+void ReleaseForwarderPad(GstPad* forwarder_pad, GstPad* peer);
+
 }  // namespace mediagw

@@ -96,12 +96,6 @@ Composite::~Composite() {
   }
 }
 
-size_t Composite::video_inputs() const {
-  size_t n = 0;
-  for (const auto& in : inputs_) n += in.track->kind == MediaKind::kVideo;
-  return n;
-}
-
 void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label) {
   if (!bin_) return;
   for (const auto& in : inputs_)
@@ -159,10 +153,8 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
 
 void Composite::Detach(Input& in) {
   if (in.forwarder_pad) {
-    auto forwarder = GRef<GstElement>::Adopt(gst_pad_get_parent_element(in.forwarder_pad.get()));
     auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(in.bin.get(), "sink"));
-    gst_pad_unlink(in.forwarder_pad.get(), bin_sink.get());
-    if (forwarder) gst_element_release_request_pad(forwarder.get(), in.forwarder_pad.get());
+    ReleaseForwarderPad(in.forwarder_pad.get(), bin_sink.get());
     in.forwarder_pad.reset();
   }
   // The mixer's pad first: releasing it flushes it, which frees a streaming thread blocked in it
@@ -260,9 +252,8 @@ void Composite::RemoveOutput(int id) {
 
 /* ---- RestreamTarget ---- */
 
-std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url, Composite& composite,
-                                                       GMainContext* main) {
-  std::shared_ptr<RestreamTarget> t(new RestreamTarget(std::move(id), std::move(url), composite, main));
+std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url, Composite& composite) {
+  std::shared_ptr<RestreamTarget> t(new RestreamTarget(std::move(id), std::move(url), composite));
   std::weak_ptr<Feed> feed = t->feed_;
   t->output_ = composite.AddOutput([feed](GstSample* sample) {
     auto f = feed.lock();
@@ -279,10 +270,9 @@ std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::stri
   return t;
 }
 
-RestreamTarget::RestreamTarget(std::string id, std::string url, Composite& composite, GMainContext* main)
-    : id_(std::move(id)), url_(std::move(url)), composite_(composite), main_(main) {
+RestreamTarget::RestreamTarget(std::string id, std::string url, Composite& composite)
+    : id_(std::move(id)), url_(std::move(url)), composite_(composite) {
   InitDebug();
-  started_us_ = g_get_monotonic_time();
 }
 
 RestreamTarget::~RestreamTarget() { Stop(); }

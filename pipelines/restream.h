@@ -49,7 +49,6 @@ class Composite {
   // A muted track sends nothing to the composite: its video tile goes black (name included),
   // its audio silent.
   void SetTrackMuted(const std::string& track_id, bool muted);
-  size_t video_inputs() const;
 
   // A new branch of the encoded FLV stream; `sink` gets every sample (on a streaming thread).
   using SampleSink = std::function<void(GstSample*)>;
@@ -88,8 +87,7 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
  public:
   enum class State { kStarting, kLive, kReconnecting, kFailed, kStopped };
 
-  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url, Composite& composite,
-                                                GMainContext* main);
+  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url, Composite& composite);
   ~RestreamTarget();
 
   // Ends the stream: the target sees its end (EOS, then deleteStream), waited for up to 2 s, and
@@ -106,7 +104,7 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  RestreamTarget(std::string id, std::string url, Composite& composite, GMainContext* main);
+  RestreamTarget(std::string id, std::string url, Composite& composite);
   void Start();
   void Teardown();
   void OnError(const std::string& message);
@@ -116,7 +114,6 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
   const std::string id_;
   const std::string url_;
   Composite& composite_;
-  GMainContext* main_;
   int output_ = 0;
   // Where the composite's streaming thread pushes: the current connection's appsrc, or none.
   struct Feed {
@@ -134,7 +131,6 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
   unsigned backoff_s_ = 1;
   guint64 bytes_before_ = 0;  // sent by earlier connections
   gint64 live_since_us_ = 0;
-  gint64 started_us_ = 0;
   std::string last_error_;
 };
 

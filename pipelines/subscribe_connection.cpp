@@ -133,10 +133,6 @@ SubscribeConnection::~SubscribeConnection() {
   if (transport_) transport_->Close();
 }
 
-MediaTransport::Stats SubscribeConnection::transport_stats() const {
-  return transport_ ? transport_->stats() : MediaTransport::Stats{};
-}
-
 void SubscribeConnection::AddTrack(const std::shared_ptr<PublishedTrack>& track,
                                    const std::string& participant_id) {
   for (const auto& s : slots_)
@@ -357,10 +353,8 @@ void SubscribeConnection::LinkSlot(Slot& slot) {
 void SubscribeConnection::UnlinkSlot(Slot& slot) {
   if (transport_) transport_->SetKeyframeTarget(slot.ssrc, nullptr);
   if (slot.forwarder_pad) {
-    auto forwarder = GRef<GstElement>::Adopt(gst_pad_get_parent_element(slot.forwarder_pad.get()));
     auto sinkpad = GRef<GstPad>::Adopt(gst_element_get_static_pad(slot.sink.get(), "sink"));
-    gst_pad_unlink(slot.forwarder_pad.get(), sinkpad.get());
-    if (forwarder) gst_element_release_request_pad(forwarder.get(), slot.forwarder_pad.get());
+    ReleaseForwarderPad(slot.forwarder_pad.get(), sinkpad.get());
     slot.forwarder_pad.reset();
   }
   if (slot.sink) {

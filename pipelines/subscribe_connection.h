@@ -68,9 +68,6 @@ class SubscribeConnection final : public std::enable_shared_from_this<SubscribeC
   // Adds a candidate the client trickled; an empty candidate ends the client's candidates.
   void AddRemoteCandidate(unsigned mline, const std::string& candidate);
 
-  // What was sent over the transport so far (packets, bytes, keyframe requests received).
-  MediaTransport::Stats transport_stats() const;
-
  private:
   struct Slot {
     std::string mid;

@@ -232,30 +232,16 @@ void MediaTransport::SendRtp(uint8_t* buf, size_t len) {
   {
     std::lock_guard lock(send_mutex_);
     if (!srtp_ || send_closed_) return;
-    if (!srtp_->ProtectRtp(buf, &out)) {
-      send_errors_++;
-      return;
-    }
+    if (!srtp_->ProtectRtp(buf, &out)) return;
     if (direct_socket_) {
       // Under the lock, so that Close() can never leave us writing to a closed descriptor.
-      ssize_t n = sendto(g_socket_get_fd(direct_socket_), buf, static_cast<size_t>(out),
-                         MSG_DONTWAIT | MSG_NOSIGNAL,
-                         reinterpret_cast<const struct sockaddr*>(&direct_addr_), direct_addr_len_);
-      if (n < 0) {
-        send_errors_++;  // a full socket buffer drops this packet for this subscriber only
-        return;
-      }
-      packets_sent_++;
-      bytes_sent_ += static_cast<uint64_t>(out);
+      // A full socket buffer drops this packet for this subscriber only.
+      sendto(g_socket_get_fd(direct_socket_), buf, static_cast<size_t>(out), MSG_DONTWAIT | MSG_NOSIGNAL,
+             reinterpret_cast<const struct sockaddr*>(&direct_addr_), direct_addr_len_);
       return;
     }
   }
-  if (nice_agent_send(agent_, stream_, 1, static_cast<guint>(out), reinterpret_cast<gchar*>(buf)) < 0) {
-    send_errors_++;
-    return;
-  }
-  packets_sent_++;
-  bytes_sent_ += static_cast<uint64_t>(out);
+  nice_agent_send(agent_, stream_, 1, static_cast<guint>(out), reinterpret_cast<gchar*>(buf));
 }
 
 void MediaTransport::Close() {
@@ -291,17 +277,6 @@ void MediaTransport::CloseAndWait() {
   });
   std::unique_lock lock(done->mutex);
   done->cv.wait(lock, [&] { return done->done; });
-}
-
-MediaTransport::Stats MediaTransport::stats() const {
-  Stats s;
-  s.packets_sent = packets_sent_;
-  s.bytes_sent = bytes_sent_;
-  s.send_errors = send_errors_;
-  s.rtcp_received = rtcp_received_;
-  s.keyframe_requests = keyframe_requests_;
-  s.nacks = nacks_;
-  return s;
 }
 
 void MediaTransport::SetState(State state, const std::string& detail) {
@@ -411,7 +386,7 @@ void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpo
   // RFC 7983: 20..63 DTLS, 128..191 RTP/RTCP (RTCP when the packet type is 192..223).
   if (p[0] >= 20 && p[0] <= 63) {
     if (self->dtls_) {
-      if (!self->dtls_started_) self->dtls_started_ = true;
+      self->dtls_started_ = true;
       self->HandleDtls(self->dtls_->Feed(p, len));
     }
     return;
@@ -422,25 +397,17 @@ void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpo
   if (p[1] >= 192 && p[1] <= 223) {
     self->HandleRtcp(copy, static_cast<int>(len));
   } else if (self->callbacks_.on_rtp) {
-    SrtpSession* srtp = nullptr;
-    {
-      std::lock_guard lock(self->send_mutex_);
-      srtp = self->srtp_.get();  // set on this thread, freed only by the destructor
-    }
+    // srtp_ is only ever set on this thread (and freed by the destructor): no lock to read it.
+    SrtpSession* srtp = self->srtp_.get();
     int n = static_cast<int>(len);
     if (srtp && srtp->UnprotectRtp(copy, &n)) self->callbacks_.on_rtp(copy, static_cast<size_t>(n));
   }
 }
 
 void MediaTransport::HandleRtcp(uint8_t* data, int len) {
-  SrtpSession* srtp = nullptr;
-  {
-    std::lock_guard lock(send_mutex_);
-    srtp = srtp_.get();  // set on this thread, freed only by the destructor
-  }
+  SrtpSession* srtp = srtp_.get();  // set on this thread only, freed by the destructor
   if (!srtp || !srtp->UnprotectRtcp(data, &len)) return;
-  rtcp_received_++;
-  // A compound packet: walk it, acting on PLI and FIR (keyframe requests) and counting NACKs.
+  // A compound packet: walk it, acting on PLI and FIR (keyframe requests); NACKs go unanswered.
   int off = 0;
   while (off + 4 <= len) {
     const uint8_t* h = data + off;
@@ -452,8 +419,6 @@ void MediaTransport::HandleRtcp(uint8_t* data, int len) {
       RequestKeyframe(ReadU32(h + 8));
     } else if (pt == 206 && fmt == 4) {
       for (int fci = 12; fci + 8 <= plen; fci += 8) RequestKeyframe(ReadU32(h + fci));
-    } else if (pt == 205 && fmt == 1) {
-      nacks_++;
     }
     off += plen;
   }
@@ -467,7 +432,6 @@ void MediaTransport::RequestKeyframe(uint32_t ssrc) {
     if (it != keyframe_targets_.end()) pad = GST_PAD(gst_object_ref(it->second));
   }
   if (!pad) return;
-  keyframe_requests_++;
   gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
   gst_object_unref(pad);
 }

@@ -65,14 +65,6 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
     // Incoming RTP, decrypted, on the I/O thread (receivers only: the gateway sends).
     std::function<void(const uint8_t* data, size_t len)> on_rtp;
   };
-  struct Stats {
-    uint64_t packets_sent = 0;
-    uint64_t bytes_sent = 0;
-    uint64_t send_errors = 0;
-    uint64_t rtcp_received = 0;
-    uint64_t keyframe_requests = 0;
-    uint64_t nacks = 0;
-  };
 
   static std::shared_ptr<MediaTransport> Create(const TransportConfig& config, Callbacks callbacks);
   ~MediaTransport();
@@ -106,8 +98,6 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   // Close(), then waits until no callback runs or will run (not from a callback).
   void CloseAndWait();
 
-  State state() const { return state_.load(); }
-  Stats stats() const;
 
  private:
   MediaTransport(Callbacks callbacks);
@@ -162,8 +152,6 @@ class MediaTransport : public std::enable_shared_from_this<MediaTransport> {
   struct sockaddr_storage direct_addr_ = {};
   unsigned direct_addr_len_ = 0;
 
-  std::atomic<uint64_t> packets_sent_{0}, bytes_sent_{0}, send_errors_{0}, rtcp_received_{0},
-      keyframe_requests_{0}, nacks_{0};
 };
 
 }  // namespace mediagw
