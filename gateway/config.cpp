@@ -65,6 +65,7 @@ Config LoadConfigFile(const std::string& path, Config c) {
   c.tls_key = GetString(k, "server", "tls_key", c.tls_key);
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw ConfigError(path + ": [server] tls_cert and tls_key go together");
+  c.hls_dir = GetString(k, "hls", "dir", c.hls_dir);
   c.ice.stun_server = GetString(k, "ice", "stun_server", c.ice.stun_server);
   if (g_key_file_has_key(k, "ice", "turn_servers", nullptr)) c.ice.turn_servers = GetList(k, "ice", "turn_servers");
   if (g_key_file_has_key(k, "ice", "local_addresses", nullptr))

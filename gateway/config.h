@@ -22,6 +22,9 @@ struct Config {
   // microphone only to secure pages, so anything but localhost needs it (or a TLS proxy).
   std::string tls_cert;
   std::string tls_key;
+  // Where HLS segments and playlists go, a directory per room; by default a private temporary
+  // directory made at start and removed at exit.
+  std::string hls_dir;
   IceSettings ice;
   RoomSettings rooms;
 };

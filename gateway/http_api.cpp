@@ -78,35 +78,94 @@ GRef<JsonParser> ParseObjectBody(SoupServerMessage* msg, const char* example, Js
   return parser;
 }
 
+// Members of a restream or HLS object, shared by both.
+struct OutputJson {
+  GRef<JsonBuilder> b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
+  OutputJson() { json_builder_begin_object(b.get()); }
+  void Str(const char* k, const std::string& v) {
+    json_builder_set_member_name(b.get(), k);
+    json_builder_add_string_value(b.get(), v.c_str());
+  }
+  void Num(const char* k, gint64 v) {
+    json_builder_set_member_name(b.get(), k);
+    json_builder_add_int_value(b.get(), v);
+  }
+  void Settings(const RestreamSettings& s) {
+    Str("layout", s.layout);
+    Num("width", s.width);
+    Num("height", s.height);
+    Num("fps", s.fps);
+    Num("video_bitrate_kbps", s.video_bitrate_kbps);
+    Num("audio_bitrate_kbps", s.audio_bitrate_kbps);
+  }
+  JsonNode* Finish(const std::string& last_error) {
+    json_builder_set_member_name(b.get(), "last_error");
+    if (last_error.empty()) json_builder_add_null_value(b.get());
+    else json_builder_add_string_value(b.get(), last_error.c_str());
+    json_builder_end_object(b.get());
+    return json_builder_get_root(b.get());
+  }
+};
+
 JsonNode* RestreamJson(const RestreamTarget& r, const RestreamSettings& s) {
-  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-  JsonBuilder* jb = b.get();
-  auto str = [jb](const char* k, const std::string& v) {
-    json_builder_set_member_name(jb, k);
-    json_builder_add_string_value(jb, v.c_str());
+  OutputJson j;
+  j.Str("id", r.id());
+  j.Str("url", r.url());
+  j.Str("state", RestreamTarget::StateName(r.state()));
+  j.Settings(s);
+  j.Num("bytes_sent", static_cast<gint64>(r.bytes_sent()));
+  j.Num("uptime_s", r.uptime_s());
+  j.Num("reconnects", r.reconnects());
+  return j.Finish(r.last_error());
+}
+
+JsonNode* HlsJson(const Room& room, const HlsOutput& h, const RestreamSettings& s) {
+  OutputJson j;
+  j.Str("state", HlsOutput::StateName(h.state()));
+  j.Str("playlist_url", "/hls/" + room.name() + "/index.m3u8");
+  j.Str("watch_url", "/watch/" + room.name());
+  j.Settings(s);
+  j.Num("segment_seconds", HlsOutput::kSegmentSeconds);
+  j.Num("segments", h.segments());
+  j.Num("uptime_s", h.uptime_s());
+  return j.Finish(h.last_error());
+}
+
+// Reads the composite settings of a restream or HLS request over `s`; answers what is wrong, or "".
+std::string ReadSettings(JsonObject* obj, RestreamSettings* s) {
+  std::string bad;
+  if (JsonNode* n = json_object_get_member(obj, "layout")) {
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return "layout must be a string";
+    s->layout = json_node_get_string(n);
+  }
+  auto get_int = [&](const char* key, int* out) {
+    JsonNode* n = json_object_get_member(obj, key);
+    if (!n) return;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) {
+      bad = std::string(key) + " must be an integer";
+      return;
+    }
+    gint64 v = json_node_get_int(n);
+    *out = v < -1000000 || v > 1000000 ? -1 : static_cast<int>(v);
   };
-  auto num = [jb](const char* k, gint64 v) {
-    json_builder_set_member_name(jb, k);
-    json_builder_add_int_value(jb, v);
-  };
-  json_builder_begin_object(jb);
-  str("id", r.id());
-  str("url", r.url());
-  str("state", RestreamTarget::StateName(r.state()));
-  str("layout", s.layout);
-  num("width", s.width);
-  num("height", s.height);
-  num("fps", s.fps);
-  num("video_bitrate_kbps", s.video_bitrate_kbps);
-  num("audio_bitrate_kbps", s.audio_bitrate_kbps);
-  num("bytes_sent", static_cast<gint64>(r.bytes_sent()));
-  num("uptime_s", r.uptime_s());
-  num("reconnects", r.reconnects());
-  json_builder_set_member_name(jb, "last_error");
-  if (r.last_error().empty()) json_builder_add_null_value(jb);
-  else json_builder_add_string_value(jb, r.last_error().c_str());
-  json_builder_end_object(jb);
-  return json_builder_get_root(jb);
+  get_int("width", &s->width);
+  get_int("height", &s->height);
+  get_int("fps", &s->fps);
+  get_int("video_bitrate_kbps", &s->video_bitrate_kbps);
+  get_int("audio_bitrate_kbps", &s->audio_bitrate_kbps);
+  return bad;
+}
+
+bool SameSettings(const RestreamSettings& a, const RestreamSettings& b) {
+  return a.width == b.width && a.height == b.height && a.fps == b.fps && a.layout == b.layout &&
+         a.video_bitrate_kbps == b.video_bitrate_kbps && a.audio_bitrate_kbps == b.audio_bitrate_kbps;
+}
+
+void RespondSettingsDiffer(SoupServerMessage* msg, const RestreamSettings& current) {
+  RespondError(msg, 409, "settings_differ",
+               "this room's restreams and HLS share one encode at " + std::to_string(current.width) + "x" +
+                   std::to_string(current.height) + "@" + std::to_string(current.fps) + " (" + current.layout +
+                   "); ask for the same settings (or leave them out)");
 }
 
 std::string NodeText(JsonNode* node) {
@@ -136,6 +195,14 @@ bool SafeFileName(const std::string& name) {
 HttpApi::HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main)
     : config_(config), rooms_(rooms), main_(main) {
   server_ = GRef<SoupServer>::Adopt(soup_server_new("server-header", "mediagw/0.1 ", nullptr));
+  // libsoup 3.2 (Debian 12) never closes an idle keep-alive connection that the client closed
+  // (fixed in 3.3): each would stay in CLOSE_WAIT holding a descriptor. Every answer but a
+  // WebSocket upgrade therefore closes its connection.
+  g_signal_connect(server_.get(), "request-read", G_CALLBACK(+[](SoupServer*, SoupServerMessage* msg, gpointer) {
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    if (!soup_message_headers_header_contains(request, "Connection", "Upgrade"))
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
+  }), nullptr);
   soup_server_add_handler(server_.get(), "/healthz", HandleHealth, this, nullptr);
   soup_server_add_websocket_handler(server_.get(), "/v1/signal", nullptr, nullptr, HandleSocket, this,
                                     nullptr);
@@ -265,6 +332,10 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
       Restreams(msg, method, *room, rest.size() > 10 ? rest.substr(10) : "");
       return;
     }
+    if (rest == "hls") {
+      Hls(msg, method, *room);
+      return;
+    }
     RespondError(msg, 404, "not_found", "no such resource: " + path);
     return;
   }
@@ -298,47 +369,19 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
     RestreamSettings s = current ? *current : RestreamSettings{};
     std::string url;
     std::string bad;
-    auto get_string = [&](const char* key, std::string* out, bool required) {
-      JsonNode* n = json_object_get_member(obj, key);
-      if (!n) {
-        if (required) bad = std::string(key) + " is required";
-        return;
-      }
-      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
-          strlen(json_node_get_string(n)) > 2048) {
-        bad = std::string(key) + " must be a string";
-        return;
-      }
-      *out = json_node_get_string(n);
-    };
-    auto get_int = [&](const char* key, int* out) {
-      JsonNode* n = json_object_get_member(obj, key);
-      if (!n) return;
-      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) {
-        bad = std::string(key) + " must be an integer";
-        return;
-      }
-      gint64 v = json_node_get_int(n);
-      *out = v < -1000000 || v > 1000000 ? -1 : static_cast<int>(v);
-    };
-    get_string("url", &url, true);
-    get_string("layout", &s.layout, false);
-    get_int("width", &s.width);
-    get_int("height", &s.height);
-    get_int("fps", &s.fps);
-    get_int("video_bitrate_kbps", &s.video_bitrate_kbps);
-    get_int("audio_bitrate_kbps", &s.audio_bitrate_kbps);
+    JsonNode* n = json_object_get_member(obj, "url");
+    if (!n) bad = "url is required";
+    else if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
+             strlen(json_node_get_string(n)) > 2048)
+      bad = "url must be a string of at most 2048 bytes";
+    else url = json_node_get_string(n);
+    if (bad.empty()) bad = ReadSettings(obj, &s);
     if (!bad.empty()) {
       RespondError(msg, 400, "bad_field", bad);
       return;
     }
-    if (current && (s.width != current->width || s.height != current->height || s.fps != current->fps ||
-                    s.layout != current->layout || s.video_bitrate_kbps != current->video_bitrate_kbps ||
-                    s.audio_bitrate_kbps != current->audio_bitrate_kbps)) {
-      RespondError(msg, 409, "settings_differ",
-                   "this room's restreams share one encode at " + std::to_string(current->width) + "x" +
-                       std::to_string(current->height) + "@" + std::to_string(current->fps) +
-                       "; ask for the same settings (or leave them out)");
+    if (current && !SameSettings(s, *current)) {
+      RespondSettingsDiffer(msg, *current);
       return;
     }
     std::string error;
@@ -370,6 +413,55 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
   }
 }
 
+void HttpApi::Hls(SoupServerMessage* msg, const std::string& method, Room& room) {
+  const RestreamSettings* current = room.composite() ? &room.composite()->settings() : nullptr;
+  if (method == "POST") {
+    if (room.hls()) {
+      RespondError(msg, 409, "hls_running", "HLS is already running in room " + room.name());
+      return;
+    }
+    RestreamSettings s = current ? *current : RestreamSettings{};
+    // The body is optional: no body means the defaults (or the running restreams' settings).
+    SoupMessageBody* body = soup_server_message_get_request_body(msg);
+    if (body->length > 0) {
+      JsonObject* obj = nullptr;
+      auto parser = ParseObjectBody(msg, "{\"width\": 1280, \"height\": 720}", &obj);
+      if (!parser) return;
+      if (std::string bad = ReadSettings(obj, &s); !bad.empty()) {
+        RespondError(msg, 400, "bad_field", bad);
+        return;
+      }
+    }
+    if (current && !SameSettings(s, *current)) {
+      RespondSettingsDiffer(msg, *current);
+      return;
+    }
+    std::string error;
+    HlsOutput* hls = room.StartHls(s, &error);
+    if (!hls) {
+      RespondError(msg, CheckRestreamSettings(s).empty() ? 500 : 400,
+                   CheckRestreamSettings(s).empty() ? "hls_failed" : "bad_field", error);
+      return;
+    }
+    Respond(msg, 201, NodeText(HlsJson(room, *hls, room.composite()->settings())));
+    return;
+  }
+  if (method != "GET" && method != "DELETE") {
+    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on hls");
+    return;
+  }
+  if (!room.hls()) {
+    RespondError(msg, 404, "hls_not_running", "no HLS in room " + room.name());
+    return;
+  }
+  if (method == "GET") {
+    Respond(msg, 200, NodeText(HlsJson(room, *room.hls(), *current)));
+  } else {
+    room.StopHls();
+    soup_server_message_set_status(msg, 204, nullptr);
+  }
+}
+
 void HttpApi::HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                         gpointer data) {
   auto* self = static_cast<HttpApi*>(data);
@@ -382,8 +474,42 @@ void HttpApi::HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, G
   if (p == "/") return self->ServeFile(msg, "index.html");
   if (p.rfind("/r/", 0) == 0 && signaling::IsValidRoomName(p.substr(3)))
     return self->ServeFile(msg, "room.html");
+  if (p.rfind("/watch/", 0) == 0 && signaling::IsValidRoomName(p.substr(7)))
+    return self->ServeFile(msg, "watch.html");
+  if (p.rfind("/hls/", 0) == 0) return self->ServeHls(msg, p.substr(5));
   if (p.rfind("/static/", 0) == 0 && SafeFileName(p.substr(8))) return self->ServeFile(msg, p.substr(8));
   RespondError(msg, 404, "not_found", "no such page: " + p);
+}
+
+// /hls/{room}/{file}: the files of a room's running HLS (none once it stops).
+void HttpApi::ServeHls(SoupServerMessage* msg, const std::string& rest) {
+  auto slash = rest.find('/');
+  std::string room_name = rest.substr(0, slash);
+  std::string file = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  Room* room = signaling::IsValidRoomName(room_name) ? rooms_.Find(room_name) : nullptr;
+  if (!room || !room->hls()) {
+    RespondError(msg, 404, "hls_not_running", "no HLS in room " + room_name);
+    return;
+  }
+  bool playlist = file == "index.m3u8";
+  if (!playlist && !(SafeFileName(file) && g_str_has_suffix(file.c_str(), ".ts"))) {
+    RespondError(msg, 404, "not_found", "no such HLS file: " + file);
+    return;
+  }
+  gchar* contents = nullptr;
+  gsize length = 0;
+  if (!g_file_get_contents((room->hls()->dir() + "/" + file).c_str(), &contents, &length, nullptr)) {
+    // Not written yet (the first segment takes 2 s) or already rotated out.
+    RespondError(msg, 404, "not_found", "no such HLS file (yet): " + file);
+    return;
+  }
+  SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
+  // The playlist changes every segment; a segment never changes once listed.
+  soup_message_headers_replace(headers, "Cache-Control", playlist ? "no-cache" : "max-age=60");
+  soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
+  soup_server_message_set_status(msg, 200, nullptr);
+  soup_server_message_set_response(msg, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t", SOUP_MEMORY_TAKE,
+                                   contents, length);
 }
 
 void HttpApi::ServeFile(SoupServerMessage* msg, const std::string& name) {

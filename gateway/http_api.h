@@ -33,7 +33,9 @@ class HttpApi {
                            gpointer data);
   void Rest(SoupServerMessage* msg, const std::string& method, const std::string& path);
   void Restreams(SoupServerMessage* msg, const std::string& method, Room& room, const std::string& id);
+  void Hls(SoupServerMessage* msg, const std::string& method, Room& room);
   void ServeFile(SoupServerMessage* msg, const std::string& name);
+  void ServeHls(SoupServerMessage* msg, const std::string& rest);
 
   const Config& config_;
   RoomRegistry& rooms_;

@@ -1,5 +1,6 @@
 // mediagw: the media gateway daemon.
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 
 #include <cstdio>
@@ -90,6 +91,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  bool own_hls_dir = false;
+  if (config.hls_dir.empty()) {
+    gchar* dir = g_dir_make_tmp("mediagw-hls-XXXXXX", nullptr);
+    if (!dir) {
+      fprintf(stderr, "mediagw: cannot make a temporary directory for HLS; set [hls] dir\n");
+      return 1;
+    }
+    config.hls_dir = dir;
+    g_free(dir);
+    own_hls_dir = true;
+  }
+
   GMainContext* main_context = g_main_context_default();
   GMainLoop* loop = g_main_loop_new(main_context, FALSE);
   int status = 0;
@@ -127,6 +140,7 @@ int main(int argc, char** argv) {
     }
   }
   g_main_loop_unref(loop);
+  if (own_hls_dir) g_rmdir(config.hls_dir.c_str());  // each room's HLS removed its own files
   g_message("stopped");
   return status;
 }

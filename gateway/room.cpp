@@ -50,6 +50,7 @@ Room::Room(std::string name, bool persistent, const Config& config, GMainContext
 Room::~Room() {
   for (auto& [id, r] : restreams_) r->Stop();
   restreams_.clear();
+  hls_.reset();  // stops and removes its files
   composite_.reset();
   RemoveAll("room_deleted");
   GST_INFO("room %s deleted", name_.c_str());
@@ -168,11 +169,7 @@ std::shared_ptr<RestreamTarget> Room::StartRestream(const std::string& url, cons
     *error = why;
     return nullptr;
   }
-  if (!composite_) {
-    composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
-    for (const auto& p : participants_)
-      for (const auto& t : p->tracks()) composite_->AddTrack(t, p->name());
-  }
+  EnsureComposite(settings);
   std::string id = "rs" + std::to_string(next_restream_++);
   auto target = RestreamTarget::Create(id, url, *composite_);
   restreams_[id] = target;
@@ -184,7 +181,42 @@ bool Room::StopRestream(const std::string& id) {
   if (it == restreams_.end()) return false;
   it->second->Stop();
   restreams_.erase(it);
-  if (restreams_.empty()) composite_.reset();  // no encoding while nobody streams
+  DropCompositeIfUnused();
+  return true;
+}
+
+Composite* Room::EnsureComposite(const RestreamSettings& settings) {
+  if (!composite_) {
+    composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
+    for (const auto& p : participants_)
+      for (const auto& t : p->tracks()) composite_->AddTrack(t, p->name());
+  }
+  return composite_.get();
+}
+
+// No encoding while nobody streams.
+void Room::DropCompositeIfUnused() {
+  if (restreams_.empty() && !hls_) composite_.reset();
+}
+
+HlsOutput* Room::StartHls(const RestreamSettings& settings, std::string* error) {
+  if (hls_) {
+    *error = "HLS is already running in this room";
+    return nullptr;
+  }
+  if (std::string why = CheckRestreamSettings(settings); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
+  hls_ = HlsOutput::Create(config_.hls_dir + "/" + name_, *EnsureComposite(settings), error);
+  if (!hls_) DropCompositeIfUnused();
+  return hls_.get();
+}
+
+bool Room::StopHls() {
+  if (!hls_) return false;
+  hls_.reset();
+  DropCompositeIfUnused();
   return true;
 }
 

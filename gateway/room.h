@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.h"
+#include "hls.h"
 #include "participant.h"
 #include "restream.h"
 #include "room_pipeline.h"
@@ -58,11 +59,19 @@ class Room final : public Participant::Listener {
   std::vector<std::shared_ptr<RestreamTarget>> Restreams() const;
   const Composite* composite() const { return composite_.get(); }
 
+  // HLS of the same composite, into config.hls_dir/ROOM; Start answers null and why when the
+  // request cannot be met (the composite's settings are the ones given, as for restreams).
+  HlsOutput* StartHls(const RestreamSettings& settings, std::string* error);
+  bool StopHls();  // removes its files
+  HlsOutput* hls() const { return hls_.get(); }
+
  private:
   void OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack>& track) override;
   void OnParticipantFailed(Participant& p, const std::string& why) override;
   void Detach(const std::string& participant_id, const char* reason);
   void Broadcast(const Participant* except, const std::string& text);
+  Composite* EnsureComposite(const RestreamSettings& settings);
+  void DropCompositeIfUnused();
 
   const std::string name_;
   const bool persistent_;
@@ -75,6 +84,7 @@ class Room final : public Participant::Listener {
   std::deque<signaling::ChatMessage> chat_;  // the last kChatHistory messages
   std::unique_ptr<Composite> composite_;       // while any restream runs
   std::map<std::string, std::shared_ptr<RestreamTarget>> restreams_;
+  std::unique_ptr<HlsOutput> hls_;
   unsigned next_restream_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -51,7 +51,8 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
       "compositor name=compositor background=black start-time-selection=first latency=100000000 ! "
       "video/x-raw,format=I420,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
       ",framerate=" + std::to_string(s.fps) + "/1 ! "
-      "x264enc tune=zerolatency speed-preset=superfast key-int-max=" + std::to_string(2 * s.fps) +
+      "x264enc tune=zerolatency speed-preset=superfast option-string=scenecut=0 key-int-max=" +
+      std::to_string(2 * s.fps) +
       " bitrate=" + std::to_string(s.video_bitrate_kbps) + " ! video/x-h264,profile=main ! h264parse ! "
       "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
       "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "

@@ -106,5 +106,25 @@ TEST(Browser, PageExplainsFailuresAndReconnectsByItself) {
   EXPECT_EQ(gw.Stop(), 0);
 }
 
+// HLS in the browser: /watch/ROOM plays the room's composite.
+TEST(Browser, WatchPagePlaysTheRoomsHls) {
+  ASSERT_NE(g_getenv("MEDIAGW_BROWSER_TESTS"), nullptr);
+  if (!g_file_test("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE))
+    GTEST_SKIP() << "no /usr/bin/chromium (scripts/test.sh installs it)";
+  GatewayProcess gw;
+  ClientProcess client(gw.ws_url(), {"--room", "show", "--name", "Ann", "--duration", "60", "--no-decode"});
+  g_usleep(2 * G_USEC_PER_SEC);
+  std::string body;
+  ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms/show/hls", R"({"width":640,"height":360})", &body), 201u)
+      << body << gw.Log();
+  bool ok = false;
+  std::string err;
+  std::string out = RunNode("watch.mjs " + gw.http_url() + " show 640 360", &ok, &err);
+  printf("watch: %s\n", out.c_str());
+  ExpectChecks(out, err, {"plays_mse", "plays_native", "no_stream_explained"}, gw.Log());
+  client.Kill();
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace mediagw::testing
