@@ -90,8 +90,14 @@ struct OutputJson {
     json_builder_set_member_name(b.get(), k);
     json_builder_add_int_value(b.get(), v);
   }
-  void Settings(const RestreamSettings& s) {
+  void Settings(const Composite& c) {
+    const RestreamSettings& s = c.settings();
     Str("layout", s.layout);
+    if (s.layout == "speaker") {
+      json_builder_set_member_name(b.get(), "speaker");
+      if (c.speaker().empty()) json_builder_add_null_value(b.get());
+      else json_builder_add_string_value(b.get(), c.speaker().c_str());
+    }
     Num("width", s.width);
     Num("height", s.height);
     Num("fps", s.fps);
@@ -107,7 +113,7 @@ struct OutputJson {
   }
 };
 
-JsonNode* RestreamJson(const RestreamTarget& r, const RestreamSettings& s) {
+JsonNode* RestreamJson(const RestreamTarget& r, const Composite& s) {
   OutputJson j;
   j.Str("id", r.id());
   j.Str("url", r.url());
@@ -119,7 +125,7 @@ JsonNode* RestreamJson(const RestreamTarget& r, const RestreamSettings& s) {
   return j.Finish(r.last_error());
 }
 
-JsonNode* HlsJson(const Room& room, const HlsOutput& h, const RestreamSettings& s) {
+JsonNode* HlsJson(const Room& room, const HlsOutput& h, const Composite& s) {
   OutputJson j;
   j.Str("state", HlsOutput::StateName(h.state()));
   j.Str("playlist_url", "/hls/" + room.name() + "/index.m3u8");
@@ -356,7 +362,7 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
     json_builder_begin_object(b.get());
     json_builder_set_member_name(b.get(), "restreams");
     json_builder_begin_array(b.get());
-    for (const auto& r : room.Restreams()) json_builder_add_value(b.get(), RestreamJson(*r, *current));
+    for (const auto& r : room.Restreams()) json_builder_add_value(b.get(), RestreamJson(*r, *room.composite()));
     json_builder_end_array(b.get());
     json_builder_end_object(b.get());
     Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
@@ -390,7 +396,7 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
       RespondError(msg, 400, "bad_field", error);
       return;
     }
-    Respond(msg, 201, NodeText(RestreamJson(*target, room.composite()->settings())));
+    Respond(msg, 201, NodeText(RestreamJson(*target, *room.composite())));
     return;
   }
   if (id.empty()) {
@@ -403,7 +409,7 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
     return;
   }
   if (method == "GET") {
-    Respond(msg, 200, NodeText(RestreamJson(*target, *current)));
+    Respond(msg, 200, NodeText(RestreamJson(*target, *room.composite())));
   } else if (method == "DELETE") {
     target.reset();
     room.StopRestream(id);
@@ -443,7 +449,7 @@ void HttpApi::Hls(SoupServerMessage* msg, const std::string& method, Room& room)
                    CheckRestreamSettings(s).empty() ? "hls_failed" : "bad_field", error);
       return;
     }
-    Respond(msg, 201, NodeText(HlsJson(room, *hls, room.composite()->settings())));
+    Respond(msg, 201, NodeText(HlsJson(room, *hls, *room.composite())));
     return;
   }
   if (method != "GET" && method != "DELETE") {
@@ -455,7 +461,7 @@ void HttpApi::Hls(SoupServerMessage* msg, const std::string& method, Room& room)
     return;
   }
   if (method == "GET") {
-    Respond(msg, 200, NodeText(HlsJson(room, *room.hls(), *current)));
+    Respond(msg, 200, NodeText(HlsJson(room, *room.hls(), *room.composite())));
   } else {
     room.StopHls();
     soup_server_message_set_status(msg, 204, nullptr);

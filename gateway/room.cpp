@@ -189,7 +189,7 @@ Composite* Room::EnsureComposite(const RestreamSettings& settings) {
   if (!composite_) {
     composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
     for (const auto& p : participants_)
-      for (const auto& t : p->tracks()) composite_->AddTrack(t, p->name());
+      for (const auto& t : p->tracks()) composite_->AddTrack(t, p->id(), p->name());
   }
   return composite_.get();
 }
@@ -238,7 +238,7 @@ void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack
                             track->kind == MediaKind::kVideo ? signaling::TrackKind::kVideo
                                                              : signaling::TrackKind::kAudio,
                             track->codec, track->muted};
-  if (composite_) composite_->AddTrack(track, p.name());
+  if (composite_) composite_->AddTrack(track, p.id(), p.name());
   for (const auto& q : participants_) {
     if (q.get() == &p) continue;
     q->sink()->Send(signaling::TrackPublished(p.id(), info));

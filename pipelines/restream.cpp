@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <cmath>
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_restream_debug);
@@ -19,6 +20,15 @@ void InitDebug() {
   }
 }
 
+bool HaveTextOverlay() {
+  static const bool have = [] {
+    GstElementFactory* f = gst_element_factory_find("textoverlay");
+    if (f) gst_object_unref(f);
+    return f != nullptr;
+  }();
+  return have;
+}
+
 GstElement* ParseBin(const std::string& desc, std::string* error) {
   GErrorPtr err;
   GstElement* bin = gst_parse_bin_from_description(desc.c_str(), TRUE, err.out());
@@ -29,7 +39,7 @@ GstElement* ParseBin(const std::string& desc, std::string* error) {
 }  // namespace
 
 std::string CheckRestreamSettings(const RestreamSettings& s) {
-  if (s.layout != "grid") return "layout must be \"grid\" (\"speaker\" is not supported yet)";
+  if (s.layout != "grid" && s.layout != "speaker") return "layout must be \"grid\" or \"speaker\"";
   if (s.width < 160 || s.width > 3840 || s.width % 2) return "width must be an even number from 160 to 3840";
   if (s.height < 120 || s.height > 2160 || s.height % 2) return "height must be an even number from 120 to 2160";
   if (s.fps < 1 || s.fps > 60) return "fps must be from 1 to 60";
@@ -57,7 +67,7 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
       "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
       "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "
       "tee name=tee allow-not-linked=true "
-      "audiotestsrc is-live=true wave=silence ! audio/x-raw,rate=48000,channels=2 ! "
+      "audiotestsrc is-live=true wave=silence ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! "
       "audiomixer name=audiomixer start-time-selection=first latency=100000000 ! audioconvert ! "
       "audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc bitrate=" +
       std::to_string(s.audio_bitrate_kbps * 1000) + " ! aacparse ! "
@@ -79,10 +89,45 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
   gst_object_unref(tee_);
   gst_bin_add(pipeline_, bin_.get());
   gst_element_sync_state_with_parent(bin_.get());
-  GST_INFO("composite %s: %dx%d@%d", name_.c_str(), s.width, s.height, s.fps);
+  // While nobody's camera is in: a placeholder instead of a black picture.
+  AddSolidSource("Waiting for people to join", s.width, s.height, &empty_pad_);
+  if (s.layout == "speaker") speaker_tick_ = g_timeout_add(250, OnSpeakerTick, this);
+  Layout();
+  GST_INFO("composite %s: %dx%d@%d %s", name_.c_str(), s.width, s.height, s.fps, s.layout.c_str());
+}
+
+// A plain picture with `text` in the middle, one frame a second, into the compositor.
+GstElement* Composite::AddSolidSource(const std::string& text, int width, int height, GRef<GstPad>* mixer_pad) {
+  std::string desc = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
+                     "capsfilter name=out caps=video/x-raw,width=" + std::to_string(width) +
+                     ",height=" + std::to_string(height) + ",framerate=1/1";
+  if (HaveTextOverlay())
+    desc = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! video/x-raw,width=" +
+           std::to_string(width) + ",height=" + std::to_string(height) +
+           ",framerate=1/1 ! textoverlay name=out valignment=center halignment=center "
+           "line-alignment=center shaded-background=false font-desc=\"Sans Bold " +
+           std::to_string(std::max(12, height / 14)) + "\"";
+  GErrorPtr err;
+  GstElement* bin = gst_parse_bin_from_description(desc.c_str(), FALSE, err.out());
+  if (!bin) {
+    GST_ERROR("composite %s: %s", name_.c_str(), err ? err->message : desc.c_str());
+    return nullptr;
+  }
+  auto last = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "out"));
+  auto last_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(last.get(), "src"));
+  gst_element_add_pad(bin, gst_ghost_pad_new("src", last_src.get()));
+  if (HaveTextOverlay()) g_object_set(last.get(), "text", text.c_str(), NULL);
+  gst_bin_add(GST_BIN(bin_.get()), bin);
+  *mixer_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(compositor_, "sink_%u"));
+  auto bin_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "src"));
+  g_object_set(mixer_pad->get(), "alpha", 0.0, NULL);
+  gst_pad_link(bin_src.get(), mixer_pad->get());
+  gst_element_sync_state_with_parent(bin);
+  return bin;
 }
 
 Composite::~Composite() {
+  if (speaker_tick_) g_source_remove(speaker_tick_);
   for (auto& in : inputs_) Detach(in);
   inputs_.clear();
   for (auto& [id, out] : outputs_) {
@@ -97,7 +142,8 @@ Composite::~Composite() {
   }
 }
 
-void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label) {
+void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& participant,
+                         const std::string& label) {
   if (!bin_) return;
   for (const auto& in : inputs_)
     if (in.track->id == track->id) return;
@@ -106,14 +152,12 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
   std::string desc = "queue name=in leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
   if (track->codec == "VP8") desc += "rtpvp8depay ! vp8dec ! videoconvert";
   else if (track->codec == "H264") desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
-  else if (track->codec == "OPUS") desc += "rtpopusdepay ! opusdec ! audioconvert ! audioresample";
+  else if (track->codec == "OPUS")
+    desc += "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
+            "capsfilter caps=audio/x-raw,format=S16LE,rate=48000,channels=2";
   else return;
   // The name on the tile (textoverlay comes with gstreamer1.0-x; without it, tiles go unnamed).
-  static const bool have_overlay = [] {
-    GstElementFactory* f = gst_element_factory_find("textoverlay");
-    if (f) gst_object_unref(f);
-    return f != nullptr;
-  }();
+  const bool have_overlay = HaveTextOverlay();
   if (track->kind == MediaKind::kVideo && have_overlay)
     desc += " ! textoverlay name=out valignment=bottom halignment=left shaded-background=true "
             "font-desc=\"Sans Bold 28\"";
@@ -134,6 +178,7 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
   if (have_overlay && track->kind == MediaKind::kVideo) g_object_set(last.get(), "text", label.c_str(), NULL);
   Input in;
   in.track = track;
+  in.participant = participant;
   in.bin = GRef<GstElement>::Ref(bin);
   gst_bin_add(GST_BIN(bin_.get()), bin);
   GstElement* mixer = track->kind == MediaKind::kVideo ? compositor_ : audiomixer_;
@@ -141,6 +186,32 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
   auto bin_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "src"));
   gst_pad_link(bin_src.get(), in.mixer_pad.get());
   gst_element_sync_state_with_parent(bin);
+  if (track->kind == MediaKind::kVideo) {
+    GstElement* ph = AddSolidSource(label + "\ncamera off", 640, 360, &in.placeholder_pad);
+    if (ph) in.placeholder_bin = GRef<GstElement>::Ref(ph);
+  } else {
+    // How loud this participant is, for the speaker layout: the mean amplitude of each buffer,
+    // falling off by 5 % a buffer (20 ms) after a peak.
+    in.level = std::make_shared<std::atomic<float>>(0.0f);
+    gst_pad_add_probe(
+        bin_src.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+          GstMapInfo map;
+          GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+          if (!gst_buffer_map(b, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+          const auto* samples = reinterpret_cast<const gint16*>(map.data);
+          size_t n = map.size / 2;
+          double sum = 0;
+          for (size_t i = 0; i < n; i++) sum += std::abs(static_cast<int>(samples[i]));
+          gst_buffer_unmap(b, &map);
+          auto* level = static_cast<std::shared_ptr<std::atomic<float>>*>(data)->get();
+          float now = n ? static_cast<float>(sum / static_cast<double>(n) / 32768.0) : 0.0f;
+          level->store(std::max(now, level->load() * 0.95f));
+          return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<std::atomic<float>>(in.level),
+        [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<float>>*>(d); });
+  }
   // The forwarder gives this input its own stream, starting at a keyframe, like a subscriber.
   in.forwarder_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
   g_object_set(in.forwarder_pad.get(), "muted", track->muted, NULL);
@@ -167,6 +238,11 @@ void Composite::Detach(Input& in) {
   }
   gst_element_set_state(in.bin.get(), GST_STATE_NULL);
   gst_bin_remove(GST_BIN(bin_.get()), in.bin.get());
+  if (in.placeholder_bin) {
+    gst_element_release_request_pad(compositor_, in.placeholder_pad.get());
+    gst_element_set_state(in.placeholder_bin.get(), GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(bin_.get()), in.placeholder_bin.get());
+  }
 }
 
 void Composite::SetTrackMuted(const std::string& track_id, bool muted) {
@@ -188,24 +264,75 @@ void Composite::RemoveTrack(const std::string& track_id) {
   }
 }
 
-// Grid of 1, 2 (side by side), 4, 9, 16 ... tiles, each keeping the input's place in join order.
+// Grid: 1, 2 (side by side), 4, 9, 16 ... tiles in join order. Speaker: the active speaker's
+// camera large on top, everyone else's in a row of thumbnails below. Each picture keeps its
+// aspect ratio, centred in its cell; a camera that is off shows its placeholder instead.
 void Composite::Layout() {
+  if (!bin_) return;
   std::vector<Input*> videos;
   for (auto& in : inputs_)
     if (in.track->kind == MediaKind::kVideo) videos.push_back(&in);
+  if (empty_pad_) g_object_set(empty_pad_.get(), "alpha", videos.empty() ? 1.0 : 0.0, "zorder", 1000u, NULL);
   size_t n = videos.size();
   if (n == 0) return;
-  int cols = n <= 1 ? 1 : n == 2 ? 2 : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
-  int rows = static_cast<int>((n + cols - 1) / cols);
-  int w = settings_.width / cols / 2 * 2, h = settings_.height / rows / 2 * 2;
-  // Each picture keeps its aspect ratio, centred in its cell.
-  for (size_t i = 0; i < n; i++) {
-    int col = static_cast<int>(i) % cols, row = static_cast<int>(i) / cols;
-    // A muted camera's last picture would otherwise stay: its tile shows the background instead.
-    g_object_set(videos[i]->mixer_pad.get(), "xpos", col * w, "ypos", row * h, "width", w, "height", h,
-                 "zorder", 1u + static_cast<guint>(i), "alpha", videos[i]->track->muted ? 0.0 : 1.0, NULL);
-    gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy", "keep-aspect-ratio");
+  struct Cell {
+    int x, y, w, h;
+  };
+  std::vector<Cell> cells(n);
+  const int W = settings_.width, H = settings_.height;
+  if (settings_.layout == "speaker" && n > 1) {
+    // The speaker first (or whoever joined first while nobody has spoken).
+    auto it = std::find_if(videos.begin(), videos.end(), [&](Input* v) { return v->participant == speaker_; });
+    if (it != videos.end()) std::rotate(videos.begin(), it, it + 1);
+    int main_h = H * 3 / 4 / 2 * 2;
+    cells[0] = {0, 0, W, main_h};
+    int count = static_cast<int>(n) - 1, per_row = std::max(4, count);
+    int tw = W / per_row / 2 * 2, th = (H - main_h) / 2 * 2;
+    int x0 = (W - tw * count) / 2;
+    for (int i = 0; i < count; i++) cells[i + 1] = {x0 + i * tw, main_h, tw, th};
+  } else {
+    int cols = n <= 1 ? 1 : n == 2 ? 2 : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+    int rows = static_cast<int>((n + cols - 1) / cols);
+    int w = W / cols / 2 * 2, h = H / rows / 2 * 2;
+    for (size_t i = 0; i < n; i++)
+      cells[i] = {static_cast<int>(i) % cols * w, static_cast<int>(i) / cols * h, w, h};
   }
+  for (size_t i = 0; i < n; i++) {
+    const Cell& c = cells[i];
+    bool off = videos[i]->track->muted;
+    auto z = static_cast<guint>(1 + 2 * i);
+    g_object_set(videos[i]->mixer_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w, "height", c.h, "zorder", z,
+                 "alpha", off ? 0.0 : 1.0, NULL);
+    gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy", "keep-aspect-ratio");
+    if (videos[i]->placeholder_pad) {
+      g_object_set(videos[i]->placeholder_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w, "height", c.h,
+                   "zorder", z + 1, "alpha", off ? 1.0 : 0.0, NULL);
+      gst_util_set_object_arg(G_OBJECT(videos[i]->placeholder_pad.get()), "sizing-policy", "keep-aspect-ratio");
+    }
+  }
+}
+
+// The speaker layout follows the loudest participant: someone louder than -40 dBFS who is clearly
+// louder (1.5x) than the current speaker, at most one change a second.
+gboolean Composite::OnSpeakerTick(gpointer data) {
+  auto* self = static_cast<Composite*>(data);
+  const Input* loudest = nullptr;
+  float current = 0;
+  for (const auto& in : self->inputs_) {
+    if (!in.level || in.track->muted) continue;
+    float l = in.level->load();
+    if (in.participant == self->speaker_) current = l;
+    if (!loudest || l > loudest->level->load()) loudest = &in;
+  }
+  gint64 now = g_get_monotonic_time();
+  if (loudest && loudest->participant != self->speaker_ && loudest->level->load() > 0.01f &&
+      loudest->level->load() > 1.5f * current && now - self->speaker_since_us_ > G_USEC_PER_SEC) {
+    GST_INFO("composite %s: speaker %s", self->name_.c_str(), loudest->participant.c_str());
+    self->speaker_ = loudest->participant;
+    self->speaker_since_us_ = now;
+    self->Layout();
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 int Composite::AddOutput(SampleSink sink) {

@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,11 +44,15 @@ class Composite {
   Composite& operator=(const Composite&) = delete;
 
   const RestreamSettings& settings() const { return settings_; }
-  // `label` (the participant's name) is drawn on the track's tile when textoverlay is there.
-  void AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& label);
+  // The speaker layout's participant: the loudest lately (empty before anyone has spoken).
+  const std::string& speaker() const { return speaker_; }
+  // `label` (the participant's name) is drawn on the track's tile when textoverlay is there;
+  // `participant` pairs a participant's audio (for the speaker layout) with their video.
+  void AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& participant,
+                const std::string& label);
   void RemoveTrack(const std::string& track_id);
-  // A muted track sends nothing to the composite: its video tile goes black (name included),
-  // its audio silent.
+  // A muted track sends nothing to the composite: its video tile shows a placeholder with the
+  // name, its audio is silent.
   void SetTrackMuted(const std::string& track_id, bool muted);
 
   // A new branch of the encoded FLV stream; `sink` gets every sample (on a streaming thread).
@@ -58,9 +63,15 @@ class Composite {
  private:
   struct Input {
     std::shared_ptr<PublishedTrack> track;
+    std::string participant;
     GRef<GstPad> forwarder_pad;
     GRef<GstElement> bin;
     GRef<GstPad> mixer_pad;  // compositor or audiomixer request pad
+    // Video: the tile shown while the camera is off (a name on a plain background, 1 fps).
+    GRef<GstElement> placeholder_bin;
+    GRef<GstPad> placeholder_pad;
+    // Audio: the loudness of the last buffers (0..1, smoothed), written on the streaming thread.
+    std::shared_ptr<std::atomic<float>> level;
   };
   struct Output {
     GRef<GstElement> bin;
@@ -69,6 +80,8 @@ class Composite {
   };
   void Layout();
   void Detach(Input& in);
+  GstElement* AddSolidSource(const std::string& text, int width, int height, GRef<GstPad>* mixer_pad);
+  static gboolean OnSpeakerTick(gpointer data);
 
   GstBin* pipeline_;
   const std::string name_;
@@ -78,6 +91,10 @@ class Composite {
   GstElement* audiomixer_ = nullptr;
   GstElement* tee_ = nullptr;
   std::vector<Input> inputs_;
+  GRef<GstPad> empty_pad_;  // the "waiting for people" picture, shown while no camera is in
+  std::string speaker_;     // the speaker layout's participant
+  gint64 speaker_since_us_ = 0;
+  guint speaker_tick_ = 0;
   std::map<int, Output> outputs_;
   int next_output_ = 1;
 };

@@ -341,6 +341,47 @@ TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesI
   EXPECT_EQ(gw.Stop(), 0);
 }
 
+// The speaker layout follows whoever is loud: of a participant with a tone and one in silence,
+// the first becomes the speaker (shown in the API). A room with nobody in it shows a placeholder,
+// not a black picture.
+TEST_F(RestreamTest, SpeakerLayoutFollowsTheLoudParticipantAndAnEmptyRoomShowsAPlaceholder) {
+  GatewayProcess gw;
+  std::string body, none;
+  ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms", R"({"name":"nobody"})", &body), 201u);
+  ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms/nobody/hls", R"({"width":640,"height":360})", &body), 201u)
+      << body;
+  ClientProcess loud(gw.ws_url(), {"--room", "talk", "--name", "Loud", "--duration", "30", "--no-decode"});
+  ClientProcess quiet(gw.ws_url(),
+                      {"--room", "talk", "--name", "Quiet", "--pattern", "silent", "--duration", "30", "--no-decode"});
+  g_usleep(2 * G_USEC_PER_SEC);
+  const std::string api = gw.http_url() + "/v1/rooms/talk/hls";
+  ASSERT_EQ(HttpRequest("POST", api, R"({"width":640,"height":360,"layout":"speaker"})", &body), 201u) << body;
+  EXPECT_NE(body.find(R"("layout":"speaker")"), std::string::npos) << body;
+  std::string room;
+  ASSERT_EQ(HttpRequest("GET", gw.http_url() + "/v1/rooms/talk", "", &room), 200u);
+  auto loud_at = room.find(R"("name":"Loud")");
+  ASSERT_NE(loud_at, std::string::npos) << room;
+  std::string loud_id = room.substr(room.rfind(R"("id":")", loud_at) + 6, 9);
+  std::string speaker;
+  for (int i = 0; i < 50 && speaker.find(R"("speaker":")" + loud_id) == std::string::npos; i++) {
+    g_usleep(200000);
+    HttpRequest("GET", api, "", &speaker);
+  }
+  EXPECT_NE(speaker.find(R"("speaker":")" + loud_id + "\""), std::string::npos) << loud_id << " " << speaker;
+  // A restream must ask for the same layout as the running HLS.
+  unsigned status = 0;
+  Post(gw.http_url() + "/v1/rooms/talk/restreams", R"({"url":"rtmp://127.0.0.1:1/live/x","layout":"grid"})",
+       &status);
+  EXPECT_EQ(status, 409u);
+
+  WaitForState(gw.http_url() + "/v1/rooms/nobody/hls", "live");
+  double lit = LitShare(gw.http_url() + "/hls/nobody/index.m3u8");
+  EXPECT_GT(lit, 0.005) << "an empty room's picture is black";
+  loud.Kill();
+  quiet.Kill();
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
 // Restreams and HLS come and go in cycles: each DELETE takes its elements' threads, its sockets
 // and its files with it, so the gateway's threads and descriptors do not grow with the cycles.
 // Meanwhile a target nobody listens on fails with a reason while the others stay live.

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   gboolean publish_only = FALSE, subscribe_only = FALSE, no_decode = FALSE;
   gint width = 320, height = 240, fps = 30;
   gchar* video_codec = nullptr;
+  gchar* pattern = nullptr;
   gdouble mute_at = -1, mute_for = 3;
   GOptionEntry entries[] = {
       {"server", 's', 0, G_OPTION_ARG_STRING, &server, "Gateway URL (default ws://127.0.0.1:8080)", "URL"},
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
       {"height", 0, 0, G_OPTION_ARG_INT, &height, "Published video height (default 240)", "PX"},
       {"fps", 0, 0, G_OPTION_ARG_INT, &fps, "Published frame rate (default 30)", "FPS"},
       {"video-codec", 0, 0, G_OPTION_ARG_STRING, &video_codec, "vp8 (default) or h264", "CODEC"},
+      {"pattern", 0, 0, G_OPTION_ARG_STRING, &pattern,
+       "ball (default: a moving ball, a 440 Hz tone), silent (the ball, no sound), flash (a white frame "
+       "and a 100 ms beep at the start of every second)", "PATTERN"},
       {"mute-video-at", 0, 0, G_OPTION_ARG_DOUBLE, &mute_at,
        "Mute own video this many seconds after start (default never)", "SECONDS"},
       {"mute-video-for", 0, 0, G_OPTION_ARG_DOUBLE, &mute_for, "How long to stay muted (default 3)",
@@ -68,6 +72,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.video_codec = codec;
+  options.pattern = pattern ? pattern : "ball";
+  g_free(pattern);
+  if (options.pattern != "ball" && options.pattern != "silent" && options.pattern != "flash") {
+    fprintf(stderr, "mediagw-client: --pattern must be ball, silent or flash\n");
+    return 2;
+  }
   options.mute_video_at = mute_at;
   options.mute_video_for = mute_for;
   std::string prefix = name ? name : "bot";

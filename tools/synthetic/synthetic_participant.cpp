@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 
 #include "light_answer.h"
 #include "main_context.h"
@@ -211,22 +212,68 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
   return webrtc;
 }
 
+namespace {
+
+// "flash": the frames of each second's first frame duration turn white.
+GstPadProbeReturn FlashFrame(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(b) || !GST_BUFFER_DURATION_IS_VALID(b) ||
+      GST_BUFFER_PTS(b) % GST_SECOND >= GST_BUFFER_DURATION(b))
+    return GST_PAD_PROBE_OK;
+  b = gst_buffer_make_writable(b);
+  GstMapInfo map;
+  if (gst_buffer_map(b, &map, GST_MAP_WRITE)) {
+    memset(map.data, 235, map.size * 2 / 3);  // I420: the luma plane (plus chroma left neutral)
+    gst_buffer_unmap(b, &map);
+  }
+  GST_PAD_PROBE_INFO_DATA(info) = b;
+  return GST_PAD_PROBE_OK;
+}
+
+// "flash": the tone sounds only during the first 100 ms of each second (mono S16, 48 kHz).
+GstPadProbeReturn BeepOnly(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_OK;
+  b = gst_buffer_make_writable(b);
+  GstMapInfo map;
+  if (gst_buffer_map(b, &map, GST_MAP_WRITE)) {
+    auto* samples = reinterpret_cast<gint16*>(map.data);
+    for (gsize i = 0; i < map.size / 2; i++) {
+      GstClockTime t = GST_BUFFER_PTS(b) + gst_util_uint64_scale(i, GST_SECOND, 48000);
+      if (t % GST_SECOND >= 100 * GST_MSECOND) samples[i] = 0;
+    }
+    gst_buffer_unmap(b, &map);
+  }
+  GST_PAD_PROBE_INFO_DATA(info) = b;
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
 bool SyntheticParticipant::BuildLiveSources(GstElement* sources[2], const char* caps[2]) {
   const bool h264 = options_.video_codec == "h264";
+  const bool flash = options_.pattern == "flash";
   char video_desc[512];
   // Keyframes only on request (a PLI) or every 30 s, so that tests exercise the request path.
   g_snprintf(video_desc, sizeof video_desc,
-             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %s",
-             options_.width, options_.height, options_.fps,
+             "videotestsrc name=vsrc is-live=true pattern=%s ! video/x-raw,format=I420,width=%d,height=%d,"
+             "framerate=%d/1 ! %s",
+             flash ? "black" : "ball", options_.width, options_.height, options_.fps,
              h264 ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=900 bitrate=400 ! "
                     "video/x-h264,profile=constrained-baseline ! "
                     "rtph264pay name=pay pt=102 config-interval=-1 aggregate-mode=zero-latency mtu=1200"
                   : "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=900 target-bitrate=400000 ! "
                     "rtpvp8pay name=pay pt=96 picture-id-mode=15-bit mtu=1200");
-  const char* descs[2] = {
-      video_desc,
-      "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
-      "opusenc ! rtpopuspay name=apay pt=111 mtu=1200"};
+  const char* audio_desc =
+      options_.pattern == "silent"
+          ? "audiotestsrc is-live=true wave=silence ! audioconvert ! audioresample ! opusenc ! "
+            "rtpopuspay name=apay pt=111 mtu=1200"
+      : flash ? "audiotestsrc name=asrc is-live=true wave=sine freq=1000 volume=0.5 samplesperbuffer=480 ! "
+                "audio/x-raw,format=S16LE,rate=48000,channels=1 ! audioconvert ! audioresample ! opusenc ! "
+                "rtpopuspay name=apay pt=111 mtu=1200"
+              : "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! audioresample ! "
+                "opusenc ! rtpopuspay name=apay pt=111 mtu=1200";
+  const char* descs[2] = {video_desc, audio_desc};
   caps[0] = h264 ? kH264Caps : kVp8Caps;
   caps[1] = kOpusCaps;
   for (int i = 0; i < 2; i++) {
@@ -236,6 +283,17 @@ bool SyntheticParticipant::BuildLiveSources(GstElement* sources[2], const char* 
       error_ = std::string("cannot build the test source: ") + err->message;
       if (i == 1) gst_object_unref(sources[0]);
       return false;
+    }
+  }
+  if (flash) {
+    // Both sources are timed by the same clock from the same base time: flash and beep start
+    // together at each second of running time.
+    const char* names[2] = {"vsrc", "asrc"};
+    GstPadProbeCallback probes[2] = {FlashFrame, BeepOnly};
+    for (int i = 0; i < 2; i++) {
+      auto src = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(sources[i]), names[i]));
+      auto pad = GRef<GstPad>::Adopt(gst_element_get_static_pad(src.get(), "src"));
+      gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, probes[i], nullptr, nullptr);
     }
   }
   return true;

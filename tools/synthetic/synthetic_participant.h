@@ -32,6 +32,9 @@ struct Options {
   int height = 240;
   int fps = 30;
   std::string video_codec = "vp8";  // or "h264"
+  // "ball" (a moving ball and a 440 Hz tone), "silent" (the ball, no sound), or "flash" (black
+  // with one white frame and a 100 ms 1 kHz beep at the start of every second: for lip sync).
+  std::string pattern = "ball";
   double mute_video_at = -1;        // seconds after start; < 0: never
   double mute_video_for = 3;
   std::vector<std::string> local_addresses = {"127.0.0.1"};
