@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -379,6 +381,86 @@ TEST_F(RestreamTest, SpeakerLayoutFollowsTheLoudParticipantAndAnEmptyRoomShowsAP
   EXPECT_GT(lit, 0.005) << "an empty room's picture is black";
   loud.Kill();
   quiet.Kill();
+  EXPECT_EQ(gw.Stop(), 0);
+}
+
+// "time,value" lines that a command prints.
+std::vector<std::pair<double, double>> Series(const std::string& cmd) {
+  gchar* out = nullptr;
+  gint status = 0;
+  g_spawn_command_line_sync(cmd.c_str(), &out, nullptr, &status, nullptr);
+  std::vector<std::pair<double, double>> series;
+  gchar** lines = g_strsplit(out ? out : "", "\n", -1);
+  for (gchar** l = lines; *l; l++) {
+    gchar** f = g_strsplit(*l, ",", 2);
+    if (f[0] && f[1] && *f[0]) {
+      double v = g_str_has_prefix(f[1], "-inf") ? -200 : g_ascii_strtod(f[1], nullptr);
+      series.emplace_back(g_ascii_strtod(f[0], nullptr), v);
+    }
+    g_strfreev(f);
+  }
+  g_strfreev(lines);
+  g_free(out);
+  return series;
+}
+
+// Times at which a series crosses `threshold` upwards.
+std::vector<double> Onsets(const std::vector<std::pair<double, double>>& series, double threshold) {
+  std::vector<double> at;
+  for (size_t i = 1; i < series.size(); i++)
+    if (series[i].second > threshold && series[i - 1].second <= threshold) at.push_back(series[i].first);
+  return at;
+}
+
+// Lip sync, measured at the RTMP target after a minute: a participant publishes a white frame
+// and a 100 ms beep at the start of every second; in what nginx receives, each flash and its
+// beep are within 100 ms of each other.
+TEST_F(RestreamTest, FlashAndBeepArriveWithin100msOfEachOtherAfterAMinute) {
+  NginxRtmp nginx;
+  ASSERT_TRUE(nginx.Listening());
+  GatewayProcess gw;
+  ClientProcess flash(gw.ws_url(), {"--room", "sync", "--name", "Flash", "--pattern", "flash", "--publish-only",
+                                    "--duration", "90"});
+  g_usleep(2 * G_USEC_PER_SEC);
+  const std::string api = gw.http_url() + "/v1/rooms/sync/restreams";
+  unsigned status = 0;
+  std::string body = Post(api, R"({"url":")" + nginx.url("sync") + R"(","width":640,"height":360})", &status);
+  ASSERT_EQ(status, 201u) << body;
+  gint64 started = g_get_monotonic_time();
+  ASSERT_NE(WaitForState(api + "/rs1", "live").find(R"("state":"live")"), std::string::npos) << gw.Log();
+  g_usleep(std::max<gint64>(0, started + 60 * G_USEC_PER_SEC - g_get_monotonic_time()));
+  TempDir dir;
+  std::string flv = dir.path() + "/sync.flv";
+  std::string record = "timeout 30 ffmpeg -v error -rw_timeout 10000000 -i " + nginx.url("sync") + " -t 10 -c copy -y " + flv;
+  gint st = 0;
+  g_spawn_command_line_sync(record.c_str(), nullptr, nullptr, &st, nullptr);
+  ASSERT_TRUE(g_file_test(flv.c_str(), G_FILE_TEST_EXISTS)) << "nothing recorded from nginx";
+  // Mean luma per video frame, RMS level (dB) per AAC frame, on the FLV's own timeline.
+  auto luma = Series("ffprobe -v error -f lavfi -i movie=" + flv +
+                     ",signalstats -show_entries frame=pts_time:frame_tags=lavfi.signalstats.YAVG -of csv=p=0");
+  auto level = Series("ffprobe -v error -f lavfi -i amovie=" + flv +
+                      ",astats=metadata=1:reset=1 -show_entries "
+                      "frame=pts_time:frame_tags=lavfi.astats.Overall.RMS_level -of csv=p=0");
+  auto flashes = Onsets(luma, 100);
+  auto beeps = Onsets(level, -30);
+  ASSERT_GE(flashes.size(), 6u) << "flashes seen: " << flashes.size() << " in " << luma.size() << " frames";
+  ASSERT_GE(beeps.size(), 6u) << "beeps heard: " << beeps.size() << " in " << level.size() << " audio frames";
+  int pairs = 0;
+  double worst = 0, sum = 0;
+  for (double f : flashes) {
+    double nearest = 1e9;
+    for (double b : beeps)
+      if (std::abs(b - f) < std::abs(nearest)) nearest = b - f;
+    if (std::abs(nearest) > 0.5) continue;  // the other end of the recording
+    pairs++;
+    sum += nearest;
+    if (std::abs(nearest) > std::abs(worst)) worst = nearest;
+    EXPECT_LE(std::abs(nearest), 0.100) << "flash at " << f << " s, its beep " << nearest * 1000 << " ms off";
+  }
+  printf("lip sync after 60 s: %d flash/beep pairs, audio minus video: mean %.0f ms, worst %.0f ms "
+         "(AAC frames are 21 ms)\n", pairs, pairs ? sum / pairs * 1000 : 0.0, worst * 1000);
+  EXPECT_GE(pairs, 6);
+  flash.Kill();
   EXPECT_EQ(gw.Stop(), 0);
 }
 
