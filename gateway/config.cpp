@@ -66,6 +66,10 @@ Config LoadConfigFile(const std::string& path, Config c) {
   if (c.tls_cert.empty() != c.tls_key.empty())
     throw ConfigError(path + ": [server] tls_cert and tls_key go together");
   c.hls_dir = GetString(k, "hls", "dir", c.hls_dir);
+  c.x264_preset = GetString(k, "restream", "x264_preset", c.x264_preset);
+  if (c.x264_preset != "ultrafast" && c.x264_preset != "superfast" && c.x264_preset != "veryfast" &&
+      c.x264_preset != "faster" && c.x264_preset != "fast" && c.x264_preset != "medium")
+    throw ConfigError(path + ": [restream] x264_preset must be ultrafast, superfast, veryfast, faster, fast or medium");
   c.ice.stun_server = GetString(k, "ice", "stun_server", c.ice.stun_server);
   if (g_key_file_has_key(k, "ice", "turn_servers", nullptr)) c.ice.turn_servers = GetList(k, "ice", "turn_servers");
   if (g_key_file_has_key(k, "ice", "local_addresses", nullptr))

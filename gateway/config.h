@@ -25,6 +25,8 @@ struct Config {
   // Where HLS segments and playlists go, a directory per room; by default a private temporary
   // directory made at start and removed at exit.
   std::string hls_dir;
+  // x264's speed preset for restream/HLS composites: CPU against picture quality.
+  std::string x264_preset = "superfast";
   IceSettings ice;
   RoomSettings rooms;
 };

@@ -187,7 +187,9 @@ bool Room::StopRestream(const std::string& id) {
 
 Composite* Room::EnsureComposite(const RestreamSettings& settings) {
   if (!composite_) {
-    composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, settings);
+    RestreamSettings s = settings;
+    s.x264_preset = config_.x264_preset;
+    composite_ = std::make_unique<Composite>(pipeline_->bin(), "composite-" + name_, s);
     for (const auto& p : participants_)
       for (const auto& t : p->tracks()) composite_->AddTrack(t, p->id(), p->name());
   }

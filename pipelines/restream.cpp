@@ -53,22 +53,24 @@ std::string CheckRestreamSettings(const RestreamSettings& s) {
 Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSettings& s)
     : pipeline_(pipeline), name_(name), settings_(s) {
   InitDebug();
-  // A black background and silence keep the mixers running (and the stream valid) when nobody
-  // publishes; each aggregator starts at its first buffer, not at running time 0.
+  // The "waiting" placeholder (below) and silence keep the mixers running (and the stream
+  // valid) when nobody publishes; each aggregator starts at its first buffer, not at running
+  // time 0. The mixers wait up to 300 ms for late input (less made audio drop under load).
+  // One encoding thread up to 720p30 (x264's frame threads cost more in hand-overs than they
+  // save there); more for bigger or faster pictures.
+  std::string threads = s.width * s.height * s.fps <= 1280 * 720 * 30 ? "threads=1 " : "";
   std::string desc =
-      "videotestsrc is-live=true pattern=black ! video/x-raw,width=" + std::to_string(s.width) +
-      ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) + "/1 ! "
-      "compositor name=compositor background=black start-time-selection=first latency=100000000 ! "
+      "compositor name=compositor background=black start-time-selection=first latency=300000000 ! "
       "video/x-raw,format=I420,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
       ",framerate=" + std::to_string(s.fps) + "/1 ! "
-      "x264enc tune=zerolatency speed-preset=superfast option-string=scenecut=0 key-int-max=" +
+      "x264enc tune=zerolatency speed-preset=" + s.x264_preset + " " + threads + "option-string=scenecut=0 key-int-max=" +
       std::to_string(2 * s.fps) +
       " bitrate=" + std::to_string(s.video_bitrate_kbps) + " ! video/x-h264,profile=main ! h264parse ! "
-      "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
+      "queue name=vqueue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
       "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "
       "tee name=tee allow-not-linked=true "
       "audiotestsrc is-live=true wave=silence ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! "
-      "audiomixer name=audiomixer start-time-selection=first latency=100000000 ! audioconvert ! "
+      "audiomixer name=audiomixer start-time-selection=first latency=300000000 ! audioconvert ! "
       "audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc bitrate=" +
       std::to_string(s.audio_bitrate_kbps * 1000) + " ! aacparse ! "
       "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! mux.";
@@ -89,6 +91,12 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
   gst_object_unref(tee_);
   gst_bin_add(pipeline_, bin_.get());
   gst_element_sync_state_with_parent(bin_.get());
+  // AAC decoders play the encoder's priming frame (1024 samples) before the first real sound,
+  // and FLV has no edit list to skip it: video goes that much later, so that the two play in
+  // step at the viewer.
+  auto vqueue = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "vqueue"));
+  auto vqueue_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(vqueue.get(), "src"));
+  gst_pad_set_offset(vqueue_src.get(), static_cast<gint64>(gst_util_uint64_scale(1024, GST_SECOND, 48000)));
   // While nobody's camera is in: a placeholder instead of a black picture.
   AddSolidSource("Waiting for people to join", s.width, s.height, &empty_pad_);
   if (s.layout == "speaker") speaker_tick_ = g_timeout_add(250, OnSpeakerTick, this);
@@ -115,7 +123,17 @@ GstElement* Composite::AddSolidSource(const std::string& text, int width, int he
   }
   auto last = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "out"));
   auto last_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(last.get(), "src"));
-  gst_element_add_pad(bin, gst_ghost_pad_new("src", last_src.get()));
+  GstPad* ghost = gst_ghost_pad_new("src", last_src.get());
+  // A live source at 1 frame/s reports 1 s of latency, which the compositor would add to every
+  // frame; a placeholder's frame is valid for its whole second, so it needs none.
+  gst_pad_set_query_function(ghost, [](GstPad* pad, GstObject* parent, GstQuery* query) -> gboolean {
+    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+      gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    }
+    return gst_pad_query_default(pad, parent, query);
+  });
+  gst_element_add_pad(bin, ghost);
   if (HaveTextOverlay()) g_object_set(last.get(), "text", text.c_str(), NULL);
   gst_bin_add(GST_BIN(bin_.get()), bin);
   *mixer_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(compositor_, "sink_%u"));

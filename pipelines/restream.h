@@ -31,6 +31,7 @@ struct RestreamSettings {
   int fps = 30;
   int video_bitrate_kbps = 2500;
   int audio_bitrate_kbps = 128;
+  std::string x264_preset = "superfast";  // from the gateway's configuration, not the request
 };
 
 // Checks the settings a client asked for; returns why they are not acceptable, or "".

@@ -25,10 +25,10 @@ CLIENT = os.path.join(BUILD, "tools", "mediagw-client")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_gateway(tmp):
+def start_gateway(tmp, extra_config=""):
     conf = os.path.join(tmp, "bench.ini")
     with open(conf, "w") as f:
-        f.write("[ice]\nlocal_addresses=127.0.0.1\n[rooms]\nmax_participants=200\n")
+        f.write("[ice]\nlocal_addresses=127.0.0.1\n[rooms]\nmax_participants=200\n" + extra_config)
     out = open(os.path.join(tmp, "mediagw.log"), "w+")
     proc = subprocess.Popen([MEDIAGW, "--listen", "127.0.0.1:0", "--config", conf],
                             stdout=out, stderr=subprocess.STDOUT)

@@ -214,11 +214,19 @@ GstElement* SyntheticParticipant::MakeWebrtc(const char* name, const char* conne
 
 namespace {
 
+// The clock time (CLOCK_MONOTONIC, GStreamer's system clock) at which a buffer is captured:
+// flashes and beeps fall on whole seconds of it, so that a receiver on the same machine can tell
+// how long one took to reach it.
+GstClockTime CaptureTime(GstPad* pad, GstBuffer* b) {
+  GstElement* e = GST_PAD_PARENT(pad);
+  return GST_BUFFER_PTS(b) + (e ? gst_element_get_base_time(e) : 0);
+}
+
 // "flash": the frames of each second's first frame duration turn white.
-GstPadProbeReturn FlashFrame(GstPad*, GstPadProbeInfo* info, gpointer) {
+GstPadProbeReturn FlashFrame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
   if (!GST_BUFFER_PTS_IS_VALID(b) || !GST_BUFFER_DURATION_IS_VALID(b) ||
-      GST_BUFFER_PTS(b) % GST_SECOND >= GST_BUFFER_DURATION(b))
+      CaptureTime(pad, b) % GST_SECOND >= GST_BUFFER_DURATION(b))
     return GST_PAD_PROBE_OK;
   b = gst_buffer_make_writable(b);
   GstMapInfo map;
@@ -231,15 +239,16 @@ GstPadProbeReturn FlashFrame(GstPad*, GstPadProbeInfo* info, gpointer) {
 }
 
 // "flash": the tone sounds only during the first 100 ms of each second (mono S16, 48 kHz).
-GstPadProbeReturn BeepOnly(GstPad*, GstPadProbeInfo* info, gpointer) {
+GstPadProbeReturn BeepOnly(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
   if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_OK;
+  const GstClockTime start = CaptureTime(pad, b);
   b = gst_buffer_make_writable(b);
   GstMapInfo map;
   if (gst_buffer_map(b, &map, GST_MAP_WRITE)) {
     auto* samples = reinterpret_cast<gint16*>(map.data);
     for (gsize i = 0; i < map.size / 2; i++) {
-      GstClockTime t = GST_BUFFER_PTS(b) + gst_util_uint64_scale(i, GST_SECOND, 48000);
+      GstClockTime t = start + gst_util_uint64_scale(i, GST_SECOND, 48000);
       if (t % GST_SECOND >= 100 * GST_MSECOND) samples[i] = 0;
     }
     gst_buffer_unmap(b, &map);
