@@ -113,24 +113,24 @@ struct OutputJson {
   }
 };
 
-JsonNode* RestreamJson(const RestreamTarget& r, const Composite& s) {
+JsonNode* RestreamJson(const RestreamTarget& r, const Composite& c) {
   OutputJson j;
   j.Str("id", r.id());
   j.Str("url", r.url());
   j.Str("state", RestreamTarget::StateName(r.state()));
-  j.Settings(s);
+  j.Settings(c);
   j.Num("bytes_sent", static_cast<gint64>(r.bytes_sent()));
   j.Num("uptime_s", r.uptime_s());
   j.Num("reconnects", r.reconnects());
   return j.Finish(r.last_error());
 }
 
-JsonNode* HlsJson(const Room& room, const HlsOutput& h, const Composite& s) {
+JsonNode* HlsJson(const Room& room, const HlsOutput& h, const Composite& c) {
   OutputJson j;
   j.Str("state", HlsOutput::StateName(h.state()));
   j.Str("playlist_url", "/hls/" + room.name() + "/index.m3u8");
   j.Str("watch_url", "/watch/" + room.name());
-  j.Settings(s);
+  j.Settings(c);
   j.Num("segment_seconds", HlsOutput::kSegmentSeconds);
   j.Num("segments", h.segments());
   j.Num("uptime_s", h.uptime_s());
@@ -159,7 +159,7 @@ std::string ReadSettings(JsonObject* obj, RestreamSettings* s) {
   get_int("fps", &s->fps);
   get_int("video_bitrate_kbps", &s->video_bitrate_kbps);
   get_int("audio_bitrate_kbps", &s->audio_bitrate_kbps);
-  return bad;
+  return bad.empty() ? CheckRestreamSettings(*s) : bad;
 }
 
 bool SameSettings(const RestreamSettings& a, const RestreamSettings& b) {
@@ -186,7 +186,20 @@ const char* ContentType(const std::string& name) {
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".svg")) return "image/svg+xml";
   if (ends(".png")) return "image/png";
+  if (ends(".m3u8")) return "application/vnd.apple.mpegurl";
+  if (ends(".ts")) return "video/mp2t";
   return "application/octet-stream";
+}
+
+// Answers 200 with the file's contents; false (nothing answered) when it cannot be read.
+bool RespondFile(SoupServerMessage* msg, const std::string& path, const char* cache_control) {
+  gchar* contents = nullptr;
+  gsize length = 0;
+  if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr)) return false;
+  soup_server_message_set_status(msg, 200, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", cache_control);
+  soup_server_message_set_response(msg, ContentType(path), SOUP_MEMORY_TAKE, contents, length);
+  return true;
 }
 
 bool SafeFileName(const std::string& name) {
@@ -445,8 +458,7 @@ void HttpApi::Hls(SoupServerMessage* msg, const std::string& method, Room& room)
     std::string error;
     HlsOutput* hls = room.StartHls(s, &error);
     if (!hls) {
-      RespondError(msg, CheckRestreamSettings(s).empty() ? 500 : 400,
-                   CheckRestreamSettings(s).empty() ? "hls_failed" : "bad_field", error);
+      RespondError(msg, 500, "hls_failed", error);  // the settings were checked above
       return;
     }
     Respond(msg, 201, NodeText(HlsJson(room, *hls, *room.composite())));
@@ -502,33 +514,18 @@ void HttpApi::ServeHls(SoupServerMessage* msg, const std::string& rest) {
     RespondError(msg, 404, "not_found", "no such HLS file: " + file);
     return;
   }
-  gchar* contents = nullptr;
-  gsize length = 0;
-  if (!g_file_get_contents((room->hls()->dir() + "/" + file).c_str(), &contents, &length, nullptr)) {
+  // The playlist changes every segment; a segment never changes once listed.
+  if (!RespondFile(msg, room->hls()->dir() + "/" + file, playlist ? "no-cache" : "max-age=60")) {
     // Not written yet (the first segment takes 2 s) or already rotated out.
     RespondError(msg, 404, "not_found", "no such HLS file (yet): " + file);
     return;
   }
-  SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
-  // The playlist changes every segment; a segment never changes once listed.
-  soup_message_headers_replace(headers, "Cache-Control", playlist ? "no-cache" : "max-age=60");
-  soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-  soup_server_message_set_status(msg, 200, nullptr);
-  soup_server_message_set_response(msg, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t", SOUP_MEMORY_TAKE,
-                                   contents, length);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Access-Control-Allow-Origin", "*");
 }
 
 void HttpApi::ServeFile(SoupServerMessage* msg, const std::string& name) {
-  std::string file = config_.web_root + "/" + name;
-  gchar* contents = nullptr;
-  gsize length = 0;
-  if (!g_file_get_contents(file.c_str(), &contents, &length, nullptr)) {
+  if (!RespondFile(msg, config_.web_root + "/" + name, "no-cache"))
     RespondError(msg, 404, "not_found", "no such file: " + name);
-    return;
-  }
-  soup_server_message_set_status(msg, 200, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
-  soup_server_message_set_response(msg, ContentType(name), SOUP_MEMORY_TAKE, contents, length);
 }
 
 }  // namespace mediagw

@@ -78,7 +78,7 @@ bool HlsOutput::Start(std::string* error) {
         static_cast<FirstKeyframe*>(data)->at = GST_BUFFER_PTS_IS_VALID(b) ? GST_BUFFER_PTS(b) : 0;
         return GST_PAD_PROBE_REMOVE;  // everything from here on passes
       },
-      start_.get(), nullptr);
+      &start_, nullptr);
   gst_pad_add_probe(
       asink.get(), GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
@@ -88,7 +88,7 @@ bool HlsOutput::Start(std::string* error) {
           return GST_PAD_PROBE_DROP;
         return GST_PAD_PROBE_REMOVE;
       },
-      start_.get(), nullptr);
+      &start_, nullptr);
   auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(p));
   bus_watch_ = gst_bus_add_watch(bus.get(), OnBus, this);
   if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {

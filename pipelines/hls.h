@@ -65,7 +65,7 @@ class HlsOutput {
   struct FirstKeyframe {
     GstClockTime at = GST_CLOCK_TIME_NONE;
   };
-  std::unique_ptr<FirstKeyframe> start_ = std::make_unique<FirstKeyframe>();
+  FirstKeyframe start_;
   guint bus_watch_ = 0;
   guint tick_ = 0;
   State state_ = State::kStarting;
