@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace mediagw::testing {
 namespace {
@@ -24,8 +25,9 @@ std::string ReadFile(const std::string& path) {
 }
 
 GRef<GSubprocess> Spawn(const std::vector<std::string>& argv, const std::string& out,
-                        const std::string& err) {
+                        const std::string& err, const std::vector<std::pair<const char*, const char*>>& env = {}) {
   auto launcher = GRef<GObject>::Adopt(G_OBJECT(g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE)));
+  for (const auto& [name, value] : env) g_subprocess_launcher_setenv(G_SUBPROCESS_LAUNCHER(launcher.get()), name, value, FALSE);
   g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()), out.c_str());
   g_subprocess_launcher_set_stderr_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()), err.c_str());
   std::vector<const char*> args;
@@ -46,6 +48,31 @@ bool WaitFor(GSubprocess* p, int timeout_ms) {
     g_usleep(10000);
   }
   return false;
+}
+
+// What every thread of a hung process waits in: names (GStreamer names its threads after the
+// element), kernel wait channels and, where gdb can attach, the stacks. Printed before a hung
+// gateway is killed, so that a hang in CI can be understood from its log alone.
+std::string DumpThreads(int pid) {
+  std::string out = "threads of " + std::to_string(pid) + ":\n";
+  std::string task = "/proc/" + std::to_string(pid) + "/task";
+  if (GDir* d = g_dir_open(task.c_str(), 0, nullptr)) {
+    while (const char* tid = g_dir_read_name(d)) {
+      std::string comm = ReadFile(task + "/" + tid + "/comm"), wchan = ReadFile(task + "/" + tid + "/wchan");
+      if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+      out += std::string("  ") + tid + " " + comm + " " + wchan + "\n";
+    }
+    g_dir_close(d);
+  }
+  GCharPtr gdb(g_find_program_in_path("gdb"));
+  if (gdb) {
+    std::string cmd = "timeout 60 gdb -p " + std::to_string(pid) + " -batch -ex \"thread apply all bt 15\"";
+    gchar* stacks = nullptr;
+    g_spawn_command_line_sync(cmd.c_str(), &stacks, nullptr, nullptr, nullptr);
+    if (stacks) out += stacks;
+    g_free(stacks);
+  }
+  return out;
 }
 
 }  // namespace
@@ -75,7 +102,8 @@ std::string TempDir::Write(const std::string& name, const std::string& contents)
 GatewayProcess::GatewayProcess(const std::string& extra_config) {
   std::string config = dir_.Write("mediagw.ini", "[ice]\nlocal_addresses=127.0.0.1\n" + extra_config);
   proc_ = Spawn({Env("MEDIAGW_BIN", "build/gateway/mediagw"), "--listen", "127.0.0.1:0", "--config", config},
-                dir_.path() + "/out.log", dir_.path() + "/err.log");
+                dir_.path() + "/out.log", dir_.path() + "/err.log",
+                {{"GST_DEBUG", "2,mediagw-*:4"}});  // (unless the test runs with its own GST_DEBUG)
   gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time() < until) {
     std::string out = ReadFile(dir_.path() + "/out.log");
@@ -106,6 +134,9 @@ int GatewayProcess::Stop() {
   if (running()) {
     g_subprocess_send_signal(proc_.get(), SIGTERM);
     if (!WaitFor(proc_.get(), 10000)) {
+      std::string log = Log();
+      fprintf(stderr, "mediagw did not stop within 10 s of SIGTERM\n%s\nits log (last 20000 bytes):\n%s\n",
+              DumpThreads(pid()).c_str(), log.substr(log.size() > 20000 ? log.size() - 20000 : 0).c_str());
       g_subprocess_force_exit(proc_.get());
       g_subprocess_wait(proc_.get(), nullptr, nullptr);
       proc_.reset();
@@ -151,7 +182,8 @@ void ClientProcess::Kill() {
 
 unsigned HttpRequest(const std::string& method, const std::string& url, const std::string& body,
                      std::string* response) {
-  auto session = GRef<SoupSession>::Adopt(soup_session_new());
+  // A gateway that does not answer in 30 s is hung: fail then, not after libsoup's 60 s.
+  auto session = GRef<SoupSession>::Adopt(soup_session_new_with_options("timeout", 30, nullptr));
   auto msg = GRef<SoupMessage>::Adopt(soup_message_new(method.c_str(), url.c_str()));
   if (!body.empty()) {
     auto bytes = GRef<GBytes>::Adopt(g_bytes_new(body.data(), body.size()));
