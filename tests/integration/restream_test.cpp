@@ -19,7 +19,8 @@ namespace {
 
 unsigned FreeTcpPort() {
   GErrorPtr err;
-  auto* socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, err.out());
+  auto* socket =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, err.out());
   GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   GSocketAddress* any = g_inet_socket_address_new(lo, 0);
   g_socket_bind(socket, any, TRUE, nullptr);
@@ -47,23 +48,27 @@ class NginxRtmp {
   }
   // (Re)starts nginx on the same port.
   void Start() {
-    std::string conf = dir_.Write(
-        "nginx.conf",
-        "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
-        "daemon off;\nmaster_process off;\nerror_log stderr warn;\npid " + dir_.path() + "/nginx.pid;\n"
-        "events { worker_connections 64; }\n"
-        "rtmp { server { listen 127.0.0.1:" + std::to_string(port_) +
-        "; application live { live on; record off; } } }\n");
+    std::string conf =
+        dir_.Write("nginx.conf",
+                   "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+                   "daemon off;\nmaster_process off;\nerror_log stderr warn;\npid " +
+                       dir_.path() +
+                       "/nginx.pid;\n"
+                       "events { worker_connections 64; }\n"
+                       "rtmp { server { listen 127.0.0.1:" +
+                       std::to_string(port_) + "; application live { live on; record off; } } }\n");
     GErrorPtr err;
-    const char* argv[] = {"nginx", "-p", dir_.path().c_str(), "-e", "stderr", "-c", conf.c_str(), nullptr};
-    proc_ = GRef<GSubprocess>::Adopt(g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, err.out()));
+    const char* argv[] = {"nginx",  "-p", dir_.path().c_str(), "-e",
+                          "stderr", "-c", conf.c_str(),        nullptr};
+    proc_ = GRef<GSubprocess>::Adopt(
+        g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, err.out()));
     // Ready when the port accepts connections.
     for (int i = 0; i < 100 && !Listening(); i++) g_usleep(50000);
   }
   bool Listening() const {
     auto client = GRef<GObject>::Adopt(G_OBJECT(g_socket_client_new()));
-    GSocketConnection* c = g_socket_client_connect_to_host(G_SOCKET_CLIENT(client.get()), "127.0.0.1", port_,
-                                                           nullptr, nullptr);
+    GSocketConnection* c = g_socket_client_connect_to_host(G_SOCKET_CLIENT(client.get()),
+                                                           "127.0.0.1", port_, nullptr, nullptr);
     if (c) g_object_unref(c);
     return c != nullptr;
   }
@@ -79,8 +84,10 @@ class NginxRtmp {
 
 // ffprobe's view of a live RTMP stream: "h264 640x360" and "aac 48000" lines.
 std::string Probe(const std::string& url) {
-  std::string cmd = "timeout 15 ffprobe -v error -rw_timeout 10000000 -show_entries "
-                    "stream=codec_name,width,height,sample_rate -of compact=p=0:nk=1 " + url;
+  std::string cmd =
+      "timeout 15 ffprobe -v error -rw_timeout 10000000 -show_entries "
+      "stream=codec_name,width,height,sample_rate -of compact=p=0:nk=1 " +
+      url;
   gchar* out = nullptr;
   gint status = 0;
   g_spawn_command_line_sync(cmd.c_str(), &out, nullptr, &status, nullptr);
@@ -136,17 +143,21 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
   GatewayProcess gw;
-  ClientProcess a(gw.ws_url(), {"--room", "show", "--name", "A", "--duration", "35", "--no-decode"});
-  ClientProcess b(gw.ws_url(), {"--room", "show", "--name", "B", "--duration", "35", "--no-decode"});
+  ClientProcess a(gw.ws_url(),
+                  {"--room", "show", "--name", "A", "--duration", "35", "--no-decode"});
+  ClientProcess b(gw.ws_url(),
+                  {"--room", "show", "--name", "B", "--duration", "35", "--no-decode"});
   g_usleep(3 * G_USEC_PER_SEC);
   const std::string api = gw.http_url() + "/v1/rooms/show/restreams";
   unsigned status = 0;
-  std::string first = Post(api, R"({"url":")" + nginx.url("one") + R"(","width":640,"height":360})", &status);
+  std::string first =
+      Post(api, R"({"url":")" + nginx.url("one") + R"(","width":640,"height":360})", &status);
   ASSERT_EQ(status, 201u) << first << gw.Log();
   EXPECT_NE(first.find(R"("id":"rs1")"), std::string::npos) << first;
   std::string second = Post(api, R"({"url":")" + nginx.url("two") + R"("})", &status);
   ASSERT_EQ(status, 201u) << second;
-  EXPECT_NE(second.find(R"("width":640)"), std::string::npos) << "a second target shares the encode: " << second;
+  EXPECT_NE(second.find(R"("width":640)"), std::string::npos)
+      << "a second target shares the encode: " << second;
   std::string clash = Post(api, R"({"url":")" + nginx.url("three") + R"(","width":1280})", &status);
   EXPECT_EQ(status, 409u) << clash;
 
@@ -178,7 +189,8 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
     EXPECT_NE(back.find(R"("state":"live")"), std::string::npos) << back;
     EXPECT_EQ(back.find(R"("reconnects":0)"), std::string::npos) << back;
   }
-  EXPECT_LE(g_get_monotonic_time() - restarted, 10 * G_USEC_PER_SEC) << "not live again within 10 s";
+  EXPECT_LE(g_get_monotonic_time() - restarted, 10 * G_USEC_PER_SEC)
+      << "not live again within 10 s";
   std::string probe = Probe(nginx.url("one"));
   EXPECT_NE(probe.find("h264|640|360"), std::string::npos) << "after the restart: " << probe;
 
@@ -198,8 +210,10 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
     gint64 frames = 0;
     for (const auto& t : r[0].tracks)
       if (t.kind == "video") frames += t.frames;
-    EXPECT_GT(frames, 600) << r[0].name;  // ~30 fps for 35 s: forwarding never waited on the restream
-    for (const auto& t : r[0].tracks) EXPECT_LT(t.max_gap_ms, 1000) << r[0].name << " " << t.track_id;
+    EXPECT_GT(frames, 600)
+        << r[0].name;  // ~30 fps for 35 s: forwarding never waited on the restream
+    for (const auto& t : r[0].tracks)
+      EXPECT_LT(t.max_gap_ms, 1000) << r[0].name << " " << t.track_id;
     for (const auto& t : r[0].tracks) EXPECT_EQ(t.seq_gaps, 0) << r[0].name << " " << t.track_id;
   }
   EXPECT_EQ(gw.Stop(), 0);
@@ -214,25 +228,30 @@ TEST_F(RestreamTest, BadRequestsAreRefusedAndAnUnreachableTargetFailsWithAReason
   EXPECT_EQ(status, 404u);
   EXPECT_EQ(HttpRequest("POST", rooms, R"({"name":"empty"})", &body), 201u);
   const std::string api = rooms + "/empty/restreams";
-  for (const char* bad : {R"({"url":"http://127.0.0.1/live/x"})", R"({"width":640})", R"({"url":5})",
-                          R"({"url":"rtmp://127.0.0.1/live/x","width":641})",
-                          R"({"url":"rtmp://127.0.0.1/live/x","fps":0})",
-                          R"({"url":"rtmp://127.0.0.1/live/x","layout":"mosaic"})", "[]", "not json"}) {
+  for (const char* bad :
+       {R"({"url":"http://127.0.0.1/live/x"})", R"({"width":640})", R"({"url":5})",
+        R"({"url":"rtmp://127.0.0.1/live/x","width":641})",
+        R"({"url":"rtmp://127.0.0.1/live/x","fps":0})",
+        R"({"url":"rtmp://127.0.0.1/live/x","layout":"mosaic"})", "[]", "not json"}) {
     body = Post(api, bad, &status);
     EXPECT_EQ(status, 400u) << bad << " -> " << body;
     EXPECT_NE(body.find("\"error\""), std::string::npos) << body;
   }
   // Nothing listens on this port: the target never accepted the stream, so it fails fast.
-  body = Post(api, R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/x","width":320,"height":240})",
+  body = Post(api,
+              R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) +
+                  R"(/live/x","width":320,"height":240})",
               &status);
   ASSERT_EQ(status, 201u) << body;
   std::string failed = WaitForState(api + "/rs1", "failed");
   EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
-  EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos) << "no reason given: " << failed;
+  EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos)
+      << "no reason given: " << failed;
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 404u);
   // Deleting the room ends its restreams with it.
-  body = Post(api, R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/y"})", &status);
+  body = Post(api, R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/y"})",
+              &status);
   EXPECT_EQ(status, 201u) << body;
   EXPECT_EQ(HttpRequest("DELETE", rooms + "/empty", "", &none), 204u);
   EXPECT_EQ(HttpRequest("GET", api, "", &none), 404u);
@@ -250,19 +269,25 @@ int CountEntries(int pid, const char* dir) {
   return n;
 }
 
-bool DirExists(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR); }
+bool DirExists(const std::string& path) {
+  return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
+}
 
 // The target-duration and each segment's duration of a media playlist; false if it is not one.
-bool ParsePlaylist(const std::string& text, double* target, std::vector<std::pair<double, std::string>>* segments) {
+bool ParsePlaylist(const std::string& text, double* target,
+                   std::vector<std::pair<double, std::string>>* segments) {
   if (text.rfind("#EXTM3U", 0) != 0) return false;
   *target = -1;
   double pending = -1;
   gchar** lines = g_strsplit(text.c_str(), "\n", -1);
   for (gchar** l = lines; *l; l++) {
     std::string line = *l;
-    if (line.rfind("#EXT-X-TARGETDURATION:", 0) == 0) *target = g_ascii_strtod(line.c_str() + 22, nullptr);
-    else if (line.rfind("#EXTINF:", 0) == 0) pending = g_ascii_strtod(line.c_str() + 8, nullptr);
-    else if (!line.empty() && line[0] != '#') segments->emplace_back(pending, line);
+    if (line.rfind("#EXT-X-TARGETDURATION:", 0) == 0)
+      *target = g_ascii_strtod(line.c_str() + 22, nullptr);
+    else if (line.rfind("#EXTINF:", 0) == 0)
+      pending = g_ascii_strtod(line.c_str() + 8, nullptr);
+    else if (!line.empty() && line[0] != '#')
+      segments->emplace_back(pending, line);
   }
   g_strfreev(lines);
   return *target > 0;
@@ -282,7 +307,8 @@ TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesI
   body = Post(api, "", &status);
   EXPECT_EQ(status, 409u) << "a second HLS of the same room: " << body;
   // A restream joins the same encode, so it must ask for the same size.
-  body = Post(gw.http_url() + "/v1/rooms/tv/restreams", R"({"url":"rtmp://127.0.0.1:1/live/x","width":1280})", &status);
+  body = Post(gw.http_url() + "/v1/rooms/tv/restreams",
+              R"({"url":"rtmp://127.0.0.1:1/live/x","width":1280})", &status);
   EXPECT_EQ(status, 409u) << body;
 
   std::string live = WaitForState(api, "live");
@@ -305,7 +331,8 @@ TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesI
   EXPECT_NE(probe.find("aac|48000"), std::string::npos) << probe;
   // ... and every listed segment decodes without an error.
   for (const auto& [duration, uri] : segments) {
-    std::string cmd = "timeout 20 ffmpeg -v error -xerror -i " + gw.http_url() + "/hls/tv/" + uri + " -f null -";
+    std::string cmd =
+        "timeout 20 ffmpeg -v error -xerror -i " + gw.http_url() + "/hls/tv/" + uri + " -f null -";
     gchar* err = nullptr;
     gint st = 0;
     g_spawn_command_line_sync(cmd.c_str(), nullptr, &err, &st, nullptr);
@@ -313,11 +340,11 @@ TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesI
     g_free(err);
   }
   std::string none;
-  for (const char* bad : {"/hls/tv/..%2Ftv%2Findex.m3u8", "/hls/tv/index.txt", "/hls/tv/", "/hls/nobody/index.m3u8",
-                          "/hls/tv/segment99999.ts"})
-  {
+  for (const char* bad : {"/hls/tv/..%2Ftv%2Findex.m3u8", "/hls/tv/index.txt", "/hls/tv/",
+                          "/hls/nobody/index.m3u8", "/hls/tv/segment99999.ts"}) {
     unsigned st = HttpRequest("GET", gw.http_url() + bad, "", &none);
-    EXPECT_TRUE(st == 404u || st == 400u) << bad << " -> " << st;  // 400: libsoup refuses an encoded '/'
+    EXPECT_TRUE(st == 404u || st == 400u)
+        << bad << " -> " << st;  // 400: libsoup refuses an encoded '/'
   }
 
   // DELETE: the files go, the playlist is no longer served.
@@ -351,14 +378,19 @@ TEST_F(RestreamTest, SpeakerLayoutFollowsTheLoudParticipantAndAnEmptyRoomShowsAP
   GatewayProcess gw;
   std::string body, none;
   ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms", R"({"name":"nobody"})", &body), 201u);
-  ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms/nobody/hls", R"({"width":640,"height":360})", &body), 201u)
+  ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms/nobody/hls",
+                        R"({"width":640,"height":360})", &body),
+            201u)
       << body;
-  ClientProcess loud(gw.ws_url(), {"--room", "talk", "--name", "Loud", "--duration", "30", "--no-decode"});
-  ClientProcess quiet(gw.ws_url(),
-                      {"--room", "talk", "--name", "Quiet", "--pattern", "silent", "--duration", "30", "--no-decode"});
+  ClientProcess loud(gw.ws_url(),
+                     {"--room", "talk", "--name", "Loud", "--duration", "30", "--no-decode"});
+  ClientProcess quiet(gw.ws_url(), {"--room", "talk", "--name", "Quiet", "--pattern", "silent",
+                                    "--duration", "30", "--no-decode"});
   g_usleep(2 * G_USEC_PER_SEC);
   const std::string api = gw.http_url() + "/v1/rooms/talk/hls";
-  ASSERT_EQ(HttpRequest("POST", api, R"({"width":640,"height":360,"layout":"speaker"})", &body), 201u) << body;
+  ASSERT_EQ(HttpRequest("POST", api, R"({"width":640,"height":360,"layout":"speaker"})", &body),
+            201u)
+      << body;
   EXPECT_NE(body.find(R"("layout":"speaker")"), std::string::npos) << body;
   std::string room;
   ASSERT_EQ(HttpRequest("GET", gw.http_url() + "/v1/rooms/talk", "", &room), 200u);
@@ -370,11 +402,12 @@ TEST_F(RestreamTest, SpeakerLayoutFollowsTheLoudParticipantAndAnEmptyRoomShowsAP
     g_usleep(200000);
     HttpRequest("GET", api, "", &speaker);
   }
-  EXPECT_NE(speaker.find(R"("speaker":")" + loud_id + "\""), std::string::npos) << loud_id << " " << speaker;
+  EXPECT_NE(speaker.find(R"("speaker":")" + loud_id + "\""), std::string::npos)
+      << loud_id << " " << speaker;
   // A restream must ask for the same layout as the running HLS.
   unsigned status = 0;
-  Post(gw.http_url() + "/v1/rooms/talk/restreams", R"({"url":"rtmp://127.0.0.1:1/live/x","layout":"grid"})",
-       &status);
+  Post(gw.http_url() + "/v1/rooms/talk/restreams",
+       R"({"url":"rtmp://127.0.0.1:1/live/x","layout":"grid"})", &status);
   EXPECT_EQ(status, 409u);
 
   body = WaitForState(gw.http_url() + "/v1/rooms/nobody/hls", "live");
@@ -406,7 +439,8 @@ std::vector<std::pair<double, double>> Series(const std::string& out, const std:
 std::vector<double> Onsets(const std::vector<std::pair<double, double>>& series, double threshold) {
   std::vector<double> at;
   for (size_t i = 1; i < series.size(); i++)
-    if (series[i].second > threshold && series[i - 1].second <= threshold) at.push_back(series[i].first);
+    if (series[i].second > threshold && series[i - 1].second <= threshold)
+      at.push_back(series[i].first);
   return at;
 }
 
@@ -420,25 +454,29 @@ TEST_F(RestreamTest, DISABLED_FlashAndBeepArriveWithin100msOfEachOtherAfterAMinu
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
   GatewayProcess gw;
-  ClientProcess flash(gw.ws_url(), {"--room", "sync", "--name", "Flash", "--pattern", "flash", "--publish-only",
-                                    "--duration", "90"});
+  ClientProcess flash(gw.ws_url(), {"--room", "sync", "--name", "Flash", "--pattern", "flash",
+                                    "--publish-only", "--duration", "90"});
   g_usleep(2 * G_USEC_PER_SEC);
   const std::string api = gw.http_url() + "/v1/rooms/sync/restreams";
   unsigned status = 0;
-  std::string body = Post(api, R"({"url":")" + nginx.url("sync") + R"(","width":640,"height":360})", &status);
+  std::string body =
+      Post(api, R"({"url":")" + nginx.url("sync") + R"(","width":640,"height":360})", &status);
   ASSERT_EQ(status, 201u) << body;
   gint64 started = g_get_monotonic_time();
-  ASSERT_NE(WaitForState(api + "/rs1", "live").find(R"("state":"live")"), std::string::npos) << gw.Log();
+  ASSERT_NE(WaitForState(api + "/rs1", "live").find(R"("state":"live")"), std::string::npos)
+      << gw.Log();
   g_usleep(std::max<gint64>(0, started + 60 * G_USEC_PER_SEC - g_get_monotonic_time()));
   TempDir dir;
   std::string flv = dir.path() + "/sync.flv";
-  std::string record = "timeout 30 ffmpeg -v error -rw_timeout 10000000 -i " + nginx.url("sync") + " -t 10 -c copy -y " + flv;
+  std::string record = "timeout 30 ffmpeg -v error -rw_timeout 10000000 -i " + nginx.url("sync") +
+                       " -t 10 -c copy -y " + flv;
   gint st = 0;
   g_spawn_command_line_sync(record.c_str(), nullptr, nullptr, &st, nullptr);
   ASSERT_TRUE(g_file_test(flv.c_str(), G_FILE_TEST_EXISTS)) << "nothing recorded from nginx";
   // Mean luma per video frame and RMS level (dB) per AAC frame, both streams read by one movie
   // source so that they share the FLV's timeline.
-  std::string graph = "movie=" + flv + ":s=dv+da[v][a];[v]signalstats[out0];[a]astats=metadata=1:reset=1[out1]";
+  std::string graph =
+      "movie=" + flv + ":s=dv+da[v][a];[v]signalstats[out0];[a]astats=metadata=1:reset=1[out1]";
   std::string cmd = "ffprobe -v error -f lavfi -i '" + graph +
                     "' -show_entries frame=media_type,pts_time:frame_tags=lavfi.signalstats.YAVG,"
                     "lavfi.astats.Overall.RMS_level -of csv=p=0";
@@ -450,8 +488,10 @@ TEST_F(RestreamTest, DISABLED_FlashAndBeepArriveWithin100msOfEachOtherAfterAMinu
   auto level = Series(text, "audio");
   auto flashes = Onsets(luma, 100);
   auto beeps = Onsets(level, -30);
-  ASSERT_GE(flashes.size(), 6u) << "flashes seen: " << flashes.size() << " in " << luma.size() << " frames";
-  ASSERT_GE(beeps.size(), 6u) << "beeps heard: " << beeps.size() << " in " << level.size() << " audio frames";
+  ASSERT_GE(flashes.size(), 6u) << "flashes seen: " << flashes.size() << " in " << luma.size()
+                                << " frames";
+  ASSERT_GE(beeps.size(), 6u) << "beeps heard: " << beeps.size() << " in " << level.size()
+                              << " audio frames";
   int pairs = 0;
   double worst = 0, sum = 0;
   for (double f : flashes) {
@@ -462,10 +502,13 @@ TEST_F(RestreamTest, DISABLED_FlashAndBeepArriveWithin100msOfEachOtherAfterAMinu
     pairs++;
     sum += nearest;
     if (std::abs(nearest) > std::abs(worst)) worst = nearest;
-    EXPECT_LE(std::abs(nearest), 0.100) << "flash at " << f << " s, its beep " << nearest * 1000 << " ms off";
+    EXPECT_LE(std::abs(nearest), 0.100)
+        << "flash at " << f << " s, its beep " << nearest * 1000 << " ms off";
   }
-  printf("lip sync after 60 s: %d flash/beep pairs, audio minus video: mean %.0f ms, worst %.0f ms "
-         "(AAC frames are 21 ms)\n", pairs, pairs ? sum / pairs * 1000 : 0.0, worst * 1000);
+  printf(
+      "lip sync after 60 s: %d flash/beep pairs, audio minus video: mean %.0f ms, worst %.0f ms "
+      "(AAC frames are 21 ms)\n",
+      pairs, pairs ? sum / pairs * 1000 : 0.0, worst * 1000);
   EXPECT_GE(pairs, 6);
   flash.Kill();
   EXPECT_EQ(gw.Stop(), 0);
@@ -489,29 +532,35 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
   const int kCycles = 4;
   for (int cycle = 1; cycle <= kCycles; cycle++) {
     unsigned status = 0;
-    body = Post(rooms + "/restreams", R"({"url":")" + nginx.url("c" + std::to_string(cycle)) +
-                R"(","width":320,"height":240,"fps":15})", &status);
+    body = Post(rooms + "/restreams",
+                R"({"url":")" + nginx.url("c" + std::to_string(cycle)) +
+                    R"(","width":320,"height":240,"fps":15})",
+                &status);
     ASSERT_EQ(status, 201u) << body;
     std::string id = body.substr(body.find(R"("id":")") + 6, 3);
     std::string dead;
     if (cycle == 1) {
       // One target that never answers, beside the live one.
-      dead = Post(rooms + "/restreams", R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) +
-                  R"(/live/x"})", &status);
+      dead = Post(rooms + "/restreams",
+                  R"({"url":"rtmp://127.0.0.1:)" + std::to_string(FreeTcpPort()) + R"(/live/x"})",
+                  &status);
       ASSERT_EQ(status, 201u) << dead;
       dead = dead.substr(dead.find(R"("id":")") + 6, 3);
     }
     ASSERT_EQ(HttpRequest("POST", rooms + "/hls", "", &body), 201u) << body;
     std::string live = WaitForState(rooms + "/restreams/" + id, "live");
-    EXPECT_NE(live.find(R"("state":"live")"), std::string::npos) << "cycle " << cycle << ": " << live;
+    EXPECT_NE(live.find(R"("state":"live")"), std::string::npos)
+        << "cycle " << cycle << ": " << live;
     std::string hls = WaitForState(rooms + "/hls", "live");
     EXPECT_NE(hls.find(R"("state":"live")"), std::string::npos) << "cycle " << cycle << ": " << hls;
     if (cycle == 1) {
       std::string failed = WaitForState(rooms + "/restreams/" + dead, "failed");
       EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
-      EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos) << "no reason given: " << failed;
+      EXPECT_EQ(failed.find(R"("last_error":null)"), std::string::npos)
+          << "no reason given: " << failed;
       HttpRequest("GET", rooms + "/restreams/" + id, "", &live);
-      EXPECT_NE(live.find(R"("state":"live")"), std::string::npos) << "the good target suffered: " << live;
+      EXPECT_NE(live.find(R"("state":"live")"), std::string::npos)
+          << "the good target suffered: " << live;
       EXPECT_NE(Probe(nginx.url("c1")).find("h264|320|240"), std::string::npos);
       EXPECT_EQ(HttpRequest("DELETE", rooms + "/restreams/" + dead, "", &none), 204u);
     }
@@ -525,8 +574,8 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
     }
   }
   int threads_after = CountEntries(gw.pid(), "task"), fds_after = CountEntries(gw.pid(), "fd");
-  printf("threads: before %d, after 1 cycle %d, after %d cycles %d; fds: %d, %d, %d\n", threads_before,
-         threads_first, kCycles, threads_after, fds_before, fds_first, fds_after);
+  printf("threads: before %d, after 1 cycle %d, after %d cycles %d; fds: %d, %d, %d\n",
+         threads_before, threads_first, kCycles, threads_after, fds_before, fds_first, fds_after);
   // GStreamer's task pool may keep a couple of idle threads for reuse; nothing per cycle.
   // (The first cycle may start pools that stay: GStreamer's task pool, pango's font loader.)
   EXPECT_LE(threads_after, threads_first + 1);

@@ -25,16 +25,20 @@ std::string ReadFile(const std::string& path) {
 }
 
 GRef<GSubprocess> Spawn(const std::vector<std::string>& argv, const std::string& out,
-                        const std::string& err, const std::vector<std::pair<const char*, const char*>>& env = {}) {
-  auto launcher = GRef<GObject>::Adopt(G_OBJECT(g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE)));
-  for (const auto& [name, value] : env) g_subprocess_launcher_setenv(G_SUBPROCESS_LAUNCHER(launcher.get()), name, value, FALSE);
+                        const std::string& err,
+                        const std::vector<std::pair<const char*, const char*>>& env = {}) {
+  auto launcher =
+      GRef<GObject>::Adopt(G_OBJECT(g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE)));
+  for (const auto& [name, value] : env)
+    g_subprocess_launcher_setenv(G_SUBPROCESS_LAUNCHER(launcher.get()), name, value, FALSE);
   g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()), out.c_str());
   g_subprocess_launcher_set_stderr_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()), err.c_str());
   std::vector<const char*> args;
   for (const auto& a : argv) args.push_back(a.c_str());
   args.push_back(nullptr);
   GErrorPtr error;
-  GSubprocess* p = g_subprocess_launcher_spawnv(G_SUBPROCESS_LAUNCHER(launcher.get()), args.data(), error.out());
+  GSubprocess* p =
+      g_subprocess_launcher_spawnv(G_SUBPROCESS_LAUNCHER(launcher.get()), args.data(), error.out());
   if (!p) throw std::runtime_error("cannot start " + argv[0] + ": " + error->message);
   return GRef<GSubprocess>::Adopt(p);
 }
@@ -58,7 +62,8 @@ std::string DumpThreads(int pid) {
   std::string task = "/proc/" + std::to_string(pid) + "/task";
   if (GDir* d = g_dir_open(task.c_str(), 0, nullptr)) {
     while (const char* tid = g_dir_read_name(d)) {
-      std::string comm = ReadFile(task + "/" + tid + "/comm"), wchan = ReadFile(task + "/" + tid + "/wchan");
+      std::string comm = ReadFile(task + "/" + tid + "/comm"),
+                  wchan = ReadFile(task + "/" + tid + "/wchan");
       if (!comm.empty() && comm.back() == '\n') comm.pop_back();
       out += std::string("  ") + tid + " " + comm + " " + wchan + "\n";
     }
@@ -66,7 +71,8 @@ std::string DumpThreads(int pid) {
   }
   GCharPtr gdb(g_find_program_in_path("gdb"));
   if (gdb) {
-    std::string cmd = "timeout 60 gdb -p " + std::to_string(pid) + " -batch -ex \"thread apply all bt 15\"";
+    std::string cmd =
+        "timeout 60 gdb -p " + std::to_string(pid) + " -batch -ex \"thread apply all bt 15\"";
     gchar* stacks = nullptr;
     g_spawn_command_line_sync(cmd.c_str(), &stacks, nullptr, nullptr, nullptr);
     if (stacks) out += stacks;
@@ -95,15 +101,18 @@ TempDir::~TempDir() {
 
 std::string TempDir::Write(const std::string& name, const std::string& contents) const {
   std::string file = path_ + "/" + name;
-  g_file_set_contents(file.c_str(), contents.c_str(), static_cast<gssize>(contents.size()), nullptr);
+  g_file_set_contents(file.c_str(), contents.c_str(), static_cast<gssize>(contents.size()),
+                      nullptr);
   return file;
 }
 
 GatewayProcess::GatewayProcess(const std::string& extra_config) {
-  std::string config = dir_.Write("mediagw.ini", "[ice]\nlocal_addresses=127.0.0.1\n" + extra_config);
-  proc_ = Spawn({Env("MEDIAGW_BIN", "build/gateway/mediagw"), "--listen", "127.0.0.1:0", "--config", config},
-                dir_.path() + "/out.log", dir_.path() + "/err.log",
-                {{"GST_DEBUG", "2,mediagw-*:4"}});  // (unless the test runs with its own GST_DEBUG)
+  std::string config =
+      dir_.Write("mediagw.ini", "[ice]\nlocal_addresses=127.0.0.1\n" + extra_config);
+  proc_ = Spawn(
+      {Env("MEDIAGW_BIN", "build/gateway/mediagw"), "--listen", "127.0.0.1:0", "--config", config},
+      dir_.path() + "/out.log", dir_.path() + "/err.log",
+      {{"GST_DEBUG", "2,mediagw-*:4"}});  // (unless the test runs with its own GST_DEBUG)
   gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time() < until) {
     std::string out = ReadFile(dir_.path() + "/out.log");
@@ -119,14 +128,18 @@ GatewayProcess::GatewayProcess(const std::string& extra_config) {
   throw std::runtime_error("mediagw did not start: " + Log());
 }
 
-GatewayProcess::~GatewayProcess() { Stop(); }
+GatewayProcess::~GatewayProcess() {
+  Stop();
+}
 
 int GatewayProcess::pid() const {
   const char* id = proc_ ? g_subprocess_get_identifier(proc_.get()) : nullptr;
   return id ? atoi(id) : 0;
 }
 
-bool GatewayProcess::running() { return proc_ && g_subprocess_get_identifier(proc_.get()) != nullptr; }
+bool GatewayProcess::running() {
+  return proc_ && g_subprocess_get_identifier(proc_.get()) != nullptr;
+}
 
 int GatewayProcess::Stop() {
   if (!proc_) return -1;
@@ -135,8 +148,10 @@ int GatewayProcess::Stop() {
     g_subprocess_send_signal(proc_.get(), SIGTERM);
     if (!WaitFor(proc_.get(), 10000)) {
       std::string log = Log();
-      fprintf(stderr, "mediagw did not stop within 10 s of SIGTERM\n%s\nits log (last 20000 bytes):\n%s\n",
-              DumpThreads(pid()).c_str(), log.substr(log.size() > 20000 ? log.size() - 20000 : 0).c_str());
+      fprintf(stderr,
+              "mediagw did not stop within 10 s of SIGTERM\n%s\nits log (last 20000 bytes):\n%s\n",
+              DumpThreads(pid()).c_str(),
+              log.substr(log.size() > 20000 ? log.size() - 20000 : 0).c_str());
       g_subprocess_force_exit(proc_.get());
       g_subprocess_wait(proc_.get(), nullptr, nullptr);
       proc_.reset();
@@ -154,7 +169,8 @@ std::string GatewayProcess::Log() const {
 }
 
 ClientProcess::ClientProcess(const std::string& server, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {Env("MEDIAGW_CLIENT_BIN", "build/tools/mediagw-client"), "--server", server};
+  std::vector<std::string> argv = {Env("MEDIAGW_CLIENT_BIN", "build/tools/mediagw-client"),
+                                   "--server", server};
   argv.insert(argv.end(), args.begin(), args.end());
   started_us_ = g_get_monotonic_time();
   proc_ = Spawn(argv, dir_.path() + "/report.json", dir_.path() + "/err.log");
@@ -173,7 +189,9 @@ GRef<JsonNode> ClientProcess::Wait() {
   return ParseJson(ReadFile(dir_.path() + "/report.json"));
 }
 
-std::string ClientProcess::Stderr() const { return ReadFile(dir_.path() + "/err.log"); }
+std::string ClientProcess::Stderr() const {
+  return ReadFile(dir_.path() + "/err.log");
+}
 
 void ClientProcess::Kill() {
   g_subprocess_send_signal(proc_.get(), SIGKILL);
@@ -189,10 +207,12 @@ unsigned HttpRequest(const std::string& method, const std::string& url, const st
     auto bytes = GRef<GBytes>::Adopt(g_bytes_new(body.data(), body.size()));
     soup_message_set_request_body_from_bytes(msg.get(), "application/json", bytes.get());
   }
-  auto reply = GRef<GBytes>::Adopt(soup_session_send_and_read(session.get(), msg.get(), nullptr, nullptr));
+  auto reply =
+      GRef<GBytes>::Adopt(soup_session_send_and_read(session.get(), msg.get(), nullptr, nullptr));
   if (response) {
     gsize size = 0;
-    const char* data = reply ? static_cast<const char*>(g_bytes_get_data(reply.get(), &size)) : nullptr;
+    const char* data =
+        reply ? static_cast<const char*>(g_bytes_get_data(reply.get(), &size)) : nullptr;
     response->assign(data ? data : "", size);
   }
   return soup_message_get_status(msg.get());
@@ -200,7 +220,8 @@ unsigned HttpRequest(const std::string& method, const std::string& url, const st
 
 GRef<JsonNode> ParseJson(const std::string& text) {
   auto parser = GRef<JsonParser>::Adopt(json_parser_new());
-  if (text.empty() || !json_parser_load_from_data(parser.get(), text.c_str(), static_cast<gssize>(text.size()), nullptr))
+  if (text.empty() || !json_parser_load_from_data(parser.get(), text.c_str(),
+                                                  static_cast<gssize>(text.size()), nullptr))
     return {};
   JsonNode* root = json_parser_get_root(parser.get());
   return root ? GRef<JsonNode>::Adopt(json_node_copy(root)) : GRef<JsonNode>();
@@ -211,7 +232,8 @@ gint64 ReportParticipant::FramesFrom(const std::string& from, const std::string&
   return t ? t->frames : 0;
 }
 
-const ReportTrack* ReportParticipant::TrackFrom(const std::string& from, const std::string& kind) const {
+const ReportTrack* ReportParticipant::TrackFrom(const std::string& from,
+                                                const std::string& kind) const {
   for (const auto& t : tracks)
     if (t.participant_id == from && t.kind == kind) return &t;
   return nullptr;
@@ -226,7 +248,8 @@ std::vector<ReportParticipant> ReadReport(JsonNode* report) {
     ReportParticipant rp;
     rp.name = json_object_get_string_member(p, "name");
     rp.participant_id = json_object_get_string_member(p, "participant_id");
-    if (!json_object_get_null_member(p, "error")) rp.error = json_object_get_string_member(p, "error");
+    if (!json_object_get_null_member(p, "error"))
+      rp.error = json_object_get_string_member(p, "error");
     rp.last_offer_ms = json_object_get_int_member(p, "last_offer_ms");
     rp.track_muted_events = json_object_get_int_member(p, "track_muted_events");
     JsonObject* left = json_object_get_object_member(p, "participants_left");
