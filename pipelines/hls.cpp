@@ -47,6 +47,10 @@ const char* HlsOutput::StateName(State s) {
 }
 
 bool HlsOutput::Start(std::string* error) {
+  // flvdemux feeds both streams from one thread, and splitmuxsink holds one stream at a GOP's
+  // end until the other catches up: a queue that fills (a default queue holds 1 s, less than a
+  // 2 s GOP) would stop the demuxer and so the stream it waits for. Bounded only in bytes.
+  const std::string kQueue = "max-size-buffers=0 max-size-time=0 max-size-bytes=67108864";
   // hlssink2 cuts at keyframes, which the composite makes every 2 s.
   std::string desc = "hlssink2 name=hls target-duration=" + std::to_string(kSegmentSeconds) +
                      " playlist-length=" + std::to_string(kPlaylistLength) +
@@ -55,8 +59,11 @@ bool HlsOutput::Start(std::string* error) {
                      "/segment%05d.ts\" playlist-location=\"" + dir_ +
                      "/index.m3u8\" appsrc name=src is-live=true format=time max-bytes=8000000 "
                      "leaky-type=downstream ! "
-                     "flvdemux name=demux demux.video ! queue name=vqueue ! h264parse ! hls.video "
-                     "demux.audio ! queue name=aqueue ! aacparse ! hls.audio";
+                     "flvdemux name=demux demux.video ! queue name=vqueue " +
+                     kQueue +
+                     " ! h264parse ! hls.video "
+                     "demux.audio ! queue name=aqueue " +
+                     kQueue + " ! aacparse ! hls.audio";
   GErrorPtr err;
   GstElement* p = gst_parse_launch(desc.c_str(), err.out());
   if (!p) {
