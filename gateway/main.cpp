@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "http_api.h"
+#include "restream.h"
 #include "room_pipeline.h"
 #include "room_registry.h"
 
@@ -49,10 +50,12 @@ int main(int argc, char** argv) {
        "Configuration file (GKeyFile; see docs/operations.md)", "FILE"},
       {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
        "Serve HTTPS/WSS with this PEM certificate (chain); needs --tls-key", "FILE"},
-      {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The PEM private key of --tls-cert", "FILE"},
+      {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The PEM private key of --tls-cert",
+       "FILE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext* ctx = g_option_context_new("- the mediagw media gateway");
-  g_option_context_set_summary(ctx,
+  g_option_context_set_summary(
+      ctx,
       "Serves WebRTC meetings: rooms over WebSocket signaling at /v1/signal, SFU forwarding,\n"
       "a REST API under /v1 and the browser app at /r/ROOM.");
   g_option_context_add_main_entries(ctx, entries, nullptr);
@@ -65,15 +68,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_option_context_free(ctx);
-  std::unique_ptr<gchar, decltype(&g_free)> listen_owner(listen, g_free), config_owner(config_file, g_free),
-      cert_owner(tls_cert, g_free), key_owner(tls_key, g_free);
+  std::unique_ptr<gchar, decltype(&g_free)> listen_owner(listen, g_free),
+      config_owner(config_file, g_free), cert_owner(tls_cert, g_free), key_owner(tls_key, g_free);
 
   gst_init(nullptr, nullptr);
   GST_DEBUG_CATEGORY_INIT(mediagw_main_debug, "mediagw", 0, "mediagw daemon");
   mediagw::RegisterMediagwElements();
   if (!gst_element_factory_find("webrtcbin") || !gst_element_factory_find("nicesrc")) {
-    fprintf(stderr, "mediagw: webrtcbin or nicesrc is missing: install gstreamer1.0-plugins-bad "
-                    "and gstreamer1.0-nice (scripts/run.sh does)\n");
+    fprintf(stderr,
+            "mediagw: webrtcbin or nicesrc is missing: install gstreamer1.0-plugins-bad "
+            "and gstreamer1.0-nice (scripts/run.sh does)\n");
     return 1;
   }
 
@@ -117,8 +121,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     const char* scheme = config.tls_cert.empty() ? "http" : "https";
-    g_message("listening on %s://%s:%u (web app: %s)", scheme, config.listen_host.c_str(), api.port(),
-              config.web_root.c_str());
+    g_message("listening on %s://%s:%u (web app: %s)", scheme, config.listen_host.c_str(),
+              api.port(), config.web_root.c_str());
     // The line tests and scripts wait for; it carries the bound port (useful with port 0).
     printf("mediagw listening on %s:%u\n", config.listen_host.c_str(), api.port());
     fflush(stdout);
@@ -133,6 +137,7 @@ int main(int argc, char** argv) {
     // Everyone is told, every pipeline goes to NULL, and the close frames get out.
     api.CloseAll("shutdown");
     rooms.Shutdown();
+    mediagw::RestreamTarget::FinishStopping();
     gint64 until = g_get_monotonic_time() + 300 * G_TIME_SPAN_MILLISECOND;
     while (g_get_monotonic_time() < until) {
       if (!g_main_context_iteration(main_context, FALSE)) g_usleep(5000);

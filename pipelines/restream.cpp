@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_restream_debug);
 #define GST_CAT_DEFAULT mediagw_restream_debug
@@ -15,7 +16,8 @@ namespace {
 void InitDebug() {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    GST_DEBUG_CATEGORY_INIT(mediagw_restream_debug, "mediagw-restream", 0, "composite and RTMP targets");
+    GST_DEBUG_CATEGORY_INIT(mediagw_restream_debug, "mediagw-restream", 0,
+                            "composite and RTMP targets");
     g_once_init_leave(&once, 1);
   }
 }
@@ -40,12 +42,86 @@ GstElement* ParseBin(const std::string& desc, std::string* error) {
 
 std::string CheckRestreamSettings(const RestreamSettings& s) {
   if (s.layout != "grid" && s.layout != "speaker") return "layout must be \"grid\" or \"speaker\"";
-  if (s.width < 160 || s.width > 3840 || s.width % 2) return "width must be an even number from 160 to 3840";
-  if (s.height < 120 || s.height > 2160 || s.height % 2) return "height must be an even number from 120 to 2160";
+  if (s.width < 160 || s.width > 3840 || s.width % 2)
+    return "width must be an even number from 160 to 3840";
+  if (s.height < 120 || s.height > 2160 || s.height % 2)
+    return "height must be an even number from 120 to 2160";
   if (s.fps < 1 || s.fps > 60) return "fps must be from 1 to 60";
-  if (s.video_bitrate_kbps < 100 || s.video_bitrate_kbps > 20000) return "video_bitrate_kbps must be from 100 to 20000";
-  if (s.audio_bitrate_kbps < 32 || s.audio_bitrate_kbps > 320) return "audio_bitrate_kbps must be from 32 to 320";
+  if (s.video_bitrate_kbps < 100 || s.video_bitrate_kbps > 20000)
+    return "video_bitrate_kbps must be from 100 to 20000";
+  if (s.audio_bitrate_kbps < 32 || s.audio_bitrate_kbps > 320)
+    return "audio_bitrate_kbps must be from 32 to 320";
   return "";
+}
+
+/* ---- EndingStream ---- */
+
+namespace {
+
+// A stopped target's connection while its EOS goes out: polled on the main loop, and set to NULL
+// once the EOS (or an error) reached the sink or kEndWait passed. Stopping a target thus never
+// blocks the main loop; FinishAll() ends the stragglers at shutdown.
+class EndingStream {
+ public:
+  static constexpr gint64 kEndWait = 2 * G_USEC_PER_SEC;
+
+  static void Start(GRef<GstElement> pipeline) {
+    auto* e = new EndingStream;
+    e->pipeline_ = std::move(pipeline);
+    e->bus_ = GRef<GstBus>::Adopt(gst_element_get_bus(e->pipeline_.get()));
+    e->until_ = g_get_monotonic_time() + kEndWait;
+    e->poll_ = g_timeout_add(20, OnPoll, e);
+    All().insert(e);
+  }
+
+  static void FinishAll() {
+    // Each gets what is left of its time, then goes regardless.
+    while (!All().empty()) {
+      EndingStream* e = *All().begin();
+      GstClockTime left =
+          static_cast<GstClockTime>(std::max<gint64>(0, e->until_ - g_get_monotonic_time())) *
+          GST_USECOND;
+      GstMessage* m = gst_bus_timed_pop_filtered(
+          e->bus_.get(), left, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+      if (m) gst_message_unref(m);
+      e->Finish();
+    }
+  }
+
+ private:
+  static std::set<EndingStream*>& All() {
+    static auto* all = new std::set<EndingStream*>;  // never destroyed: no static destructor order
+    return *all;
+  }
+
+  static gboolean OnPoll(gpointer data) {
+    auto* e = static_cast<EndingStream*>(data);
+    GstMessage* m = gst_bus_pop_filtered(
+        e->bus_.get(), static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    if (m) gst_message_unref(m);
+    if (!m && g_get_monotonic_time() < e->until_) return G_SOURCE_CONTINUE;
+    e->poll_ = 0;  // removed by returning FALSE
+    e->Finish();
+    return G_SOURCE_REMOVE;
+  }
+
+  void Finish() {
+    if (poll_) g_source_remove(poll_);
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    All().erase(this);
+    delete this;
+  }
+
+  GRef<GstElement> pipeline_;
+  GRef<GstBus> bus_;
+  gint64 until_ = 0;
+  guint poll_ = 0;
+};
+
+}  // namespace
+
+void RestreamTarget::FinishStopping() {
+  EndingStream::FinishAll();
 }
 
 /* ---- Composite ---- */
@@ -61,18 +137,23 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
   std::string threads = s.width * s.height * s.fps <= 1280 * 720 * 30 ? "threads=1 " : "";
   std::string desc =
       "compositor name=compositor background=black start-time-selection=first latency=300000000 ! "
-      "video/x-raw,format=I420,width=" + std::to_string(s.width) + ",height=" + std::to_string(s.height) +
-      ",framerate=" + std::to_string(s.fps) + "/1 ! "
-      "x264enc tune=zerolatency speed-preset=" + s.x264_preset + " " + threads + "option-string=scenecut=0 key-int-max=" +
-      std::to_string(2 * s.fps) +
-      " bitrate=" + std::to_string(s.video_bitrate_kbps) + " ! video/x-h264,profile=main ! h264parse ! "
+      "video/x-raw,format=I420,width=" +
+      std::to_string(s.width) + ",height=" + std::to_string(s.height) +
+      ",framerate=" + std::to_string(s.fps) +
+      "/1 ! "
+      "x264enc tune=zerolatency speed-preset=" +
+      s.x264_preset + " " + threads +
+      "option-string=scenecut=0 key-int-max=" + std::to_string(2 * s.fps) +
+      " bitrate=" + std::to_string(s.video_bitrate_kbps) +
+      " ! video/x-h264,profile=main ! h264parse ! "
       "queue name=vqueue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! "
       "flvmux name=mux streamable=true latency=100000000 start-time-selection=first ! "
       "tee name=tee allow-not-linked=true "
       "audiotestsrc is-live=true wave=silence ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! "
       "audiomixer name=audiomixer start-time-selection=first latency=300000000 ! audioconvert ! "
       "audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc bitrate=" +
-      std::to_string(s.audio_bitrate_kbps * 1000) + " ! aacparse ! "
+      std::to_string(s.audio_bitrate_kbps * 1000) +
+      " ! aacparse ! "
       "queue max-size-time=2000000000 max-size-buffers=0 max-size-bytes=0 ! mux.";
   std::string error;
   GstElement* bin = ParseBin(desc, &error);
@@ -96,7 +177,8 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
   // step at the viewer.
   auto vqueue = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(bin), "vqueue"));
   auto vqueue_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(vqueue.get(), "src"));
-  gst_pad_set_offset(vqueue_src.get(), static_cast<gint64>(gst_util_uint64_scale(1024, GST_SECOND, 48000)));
+  gst_pad_set_offset(vqueue_src.get(),
+                     static_cast<gint64>(gst_util_uint64_scale(1024, GST_SECOND, 48000)));
   // While nobody's camera is in: a placeholder instead of a black picture.
   AddSolidSource("Waiting for people to join", s.width, s.height, &empty_pad_);
   if (s.layout == "speaker") speaker_tick_ = g_timeout_add(250, OnSpeakerTick, this);
@@ -105,16 +187,20 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
 }
 
 // A plain picture with `text` in the middle, one frame a second, into the compositor.
-GstElement* Composite::AddSolidSource(const std::string& text, int width, int height, GRef<GstPad>* mixer_pad) {
-  std::string desc = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
-                     "capsfilter name=out caps=video/x-raw,width=" + std::to_string(width) +
-                     ",height=" + std::to_string(height) + ",framerate=1/1";
+GstElement* Composite::AddSolidSource(const std::string& text, int width, int height,
+                                      GRef<GstPad>* mixer_pad) {
+  std::string desc =
+      "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
+      "capsfilter name=out caps=video/x-raw,width=" +
+      std::to_string(width) + ",height=" + std::to_string(height) + ",framerate=1/1";
   if (HaveTextOverlay())
-    desc = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! video/x-raw,width=" +
-           std::to_string(width) + ",height=" + std::to_string(height) +
-           ",framerate=1/1 ! textoverlay name=out valignment=center halignment=center "
-           "line-alignment=center shaded-background=false font-desc=\"Sans Bold " +
-           std::to_string(std::max(12, height / 14)) + "\"";
+    desc =
+        "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
+        "video/x-raw,width=" +
+        std::to_string(width) + ",height=" + std::to_string(height) +
+        ",framerate=1/1 ! textoverlay name=out valignment=center halignment=center "
+        "line-alignment=center shaded-background=false font-desc=\"Sans Bold " +
+        std::to_string(std::max(12, height / 14)) + "\"";
   GErrorPtr err;
   GstElement* bin = gst_parse_bin_from_description(desc.c_str(), FALSE, err.out());
   if (!bin) {
@@ -126,13 +212,14 @@ GstElement* Composite::AddSolidSource(const std::string& text, int width, int he
   GstPad* ghost = gst_ghost_pad_new("src", last_src.get());
   // A live source at 1 frame/s reports 1 s of latency, which the compositor would add to every
   // frame; a placeholder's frame is valid for its whole second, so it needs none.
-  gst_pad_set_query_function(ghost, [](GstPad* pad, GstObject* parent, GstQuery* query) -> gboolean {
-    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
-      gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
-      return TRUE;
-    }
-    return gst_pad_query_default(pad, parent, query);
-  });
+  gst_pad_set_query_function(ghost,
+                             [](GstPad* pad, GstObject* parent, GstQuery* query) -> gboolean {
+                               if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+                                 gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
+                                 return TRUE;
+                               }
+                               return gst_pad_query_default(pad, parent, query);
+                             });
   gst_element_add_pad(bin, ghost);
   if (HaveTextOverlay()) g_object_set(last.get(), "text", text.c_str(), NULL);
   gst_bin_add(GST_BIN(bin_.get()), bin);
@@ -160,25 +247,31 @@ Composite::~Composite() {
   }
 }
 
-void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std::string& participant,
-                         const std::string& label) {
+void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track,
+                         const std::string& participant, const std::string& label) {
   if (!bin_) return;
   for (const auto& in : inputs_)
     if (in.track->id == track->id) return;
   // "in" is the bin's way in and "out" its way out (explicit: textoverlay has a second, unused
   // sink pad that automatic ghosting could pick instead).
-  std::string desc = "queue name=in leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
-  if (track->codec == "VP8") desc += "rtpvp8depay ! vp8dec ! videoconvert";
-  else if (track->codec == "H264") desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
+  std::string desc =
+      "queue name=in leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
+  if (track->codec == "VP8")
+    desc += "rtpvp8depay ! vp8dec ! videoconvert";
+  else if (track->codec == "H264")
+    desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
   else if (track->codec == "OPUS")
-    desc += "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
-            "capsfilter caps=audio/x-raw,format=S16LE,rate=48000,channels=2";
-  else return;
+    desc +=
+        "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
+        "capsfilter caps=audio/x-raw,format=S16LE,rate=48000,channels=2";
+  else
+    return;
   // The name on the tile (textoverlay comes with gstreamer1.0-x; without it, tiles go unnamed).
   const bool have_overlay = HaveTextOverlay();
   if (track->kind == MediaKind::kVideo && have_overlay)
-    desc += " ! textoverlay name=out valignment=bottom halignment=left shaded-background=true "
-            "font-desc=\"Sans Bold 28\"";
+    desc +=
+        " ! textoverlay name=out valignment=bottom halignment=left shaded-background=true "
+        "font-desc=\"Sans Bold 28\"";
   else
     desc += " name=out";
   GErrorPtr err;
@@ -193,7 +286,8 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
   auto last_src = GRef<GstPad>::Adopt(gst_element_get_static_pad(last.get(), "src"));
   gst_element_add_pad(bin, gst_ghost_pad_new("sink", first_sink.get()));
   gst_element_add_pad(bin, gst_ghost_pad_new("src", last_src.get()));
-  if (have_overlay && track->kind == MediaKind::kVideo) g_object_set(last.get(), "text", label.c_str(), NULL);
+  if (have_overlay && track->kind == MediaKind::kVideo)
+    g_object_set(last.get(), "text", label.c_str(), NULL);
   Input in;
   in.track = track;
   in.participant = participant;
@@ -231,7 +325,8 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track, const std
         [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<float>>*>(d); });
   }
   // The forwarder gives this input its own stream, starting at a keyframe, like a subscriber.
-  in.forwarder_pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
+  in.forwarder_pad =
+      GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
   g_object_set(in.forwarder_pad.get(), "muted", track->muted, NULL);
   auto bin_sink = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin, "sink"));
   // The ghost pad crosses two bins (room pipeline -> composite -> input): link without checks.
@@ -290,7 +385,8 @@ void Composite::Layout() {
   std::vector<Input*> videos;
   for (auto& in : inputs_)
     if (in.track->kind == MediaKind::kVideo) videos.push_back(&in);
-  if (empty_pad_) g_object_set(empty_pad_.get(), "alpha", videos.empty() ? 1.0 : 0.0, "zorder", 1000u, NULL);
+  if (empty_pad_)
+    g_object_set(empty_pad_.get(), "alpha", videos.empty() ? 1.0 : 0.0, "zorder", 1000u, NULL);
   size_t n = videos.size();
   if (n == 0) return;
   struct Cell {
@@ -300,7 +396,8 @@ void Composite::Layout() {
   const int W = settings_.width, H = settings_.height;
   if (settings_.layout == "speaker" && n > 1) {
     // The speaker first (or whoever joined first while nobody has spoken).
-    auto it = std::find_if(videos.begin(), videos.end(), [&](Input* v) { return v->participant == speaker_; });
+    auto it = std::find_if(videos.begin(), videos.end(),
+                           [&](Input* v) { return v->participant == speaker_; });
     if (it != videos.end()) std::rotate(videos.begin(), it, it + 1);
     int main_h = H * 3 / 4 / 2 * 2;
     cells[0] = {0, 0, W, main_h};
@@ -309,7 +406,9 @@ void Composite::Layout() {
     int x0 = (W - tw * count) / 2;
     for (int i = 0; i < count; i++) cells[i + 1] = {x0 + i * tw, main_h, tw, th};
   } else {
-    int cols = n <= 1 ? 1 : n == 2 ? 2 : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+    int cols = n <= 1   ? 1
+               : n == 2 ? 2
+                        : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
     int rows = static_cast<int>((n + cols - 1) / cols);
     int w = W / cols / 2 * 2, h = H / rows / 2 * 2;
     for (size_t i = 0; i < n; i++)
@@ -319,13 +418,15 @@ void Composite::Layout() {
     const Cell& c = cells[i];
     bool off = videos[i]->track->muted;
     auto z = static_cast<guint>(1 + 2 * i);
-    g_object_set(videos[i]->mixer_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w, "height", c.h, "zorder", z,
-                 "alpha", off ? 0.0 : 1.0, NULL);
-    gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy", "keep-aspect-ratio");
+    g_object_set(videos[i]->mixer_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w, "height", c.h,
+                 "zorder", z, "alpha", off ? 0.0 : 1.0, NULL);
+    gst_util_set_object_arg(G_OBJECT(videos[i]->mixer_pad.get()), "sizing-policy",
+                            "keep-aspect-ratio");
     if (videos[i]->placeholder_pad) {
-      g_object_set(videos[i]->placeholder_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w, "height", c.h,
-                   "zorder", z + 1, "alpha", off ? 1.0 : 0.0, NULL);
-      gst_util_set_object_arg(G_OBJECT(videos[i]->placeholder_pad.get()), "sizing-policy", "keep-aspect-ratio");
+      g_object_set(videos[i]->placeholder_pad.get(), "xpos", c.x, "ypos", c.y, "width", c.w,
+                   "height", c.h, "zorder", z + 1, "alpha", off ? 1.0 : 0.0, NULL);
+      gst_util_set_object_arg(G_OBJECT(videos[i]->placeholder_pad.get()), "sizing-policy",
+                              "keep-aspect-ratio");
     }
   }
 }
@@ -358,7 +459,8 @@ int Composite::AddOutput(SampleSink sink) {
   std::string error;
   GstElement* bin = ParseBin(
       "queue leaky=downstream max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! "
-      "appsink name=out sync=false async=false emit-signals=false", &error);
+      "appsink name=out sync=false async=false emit-signals=false",
+      &error);
   if (!bin) return 0;
   int id = next_output_++;
   Output out;
@@ -398,7 +500,8 @@ void Composite::RemoveOutput(int id) {
 
 /* ---- RestreamTarget ---- */
 
-std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url, Composite& composite) {
+std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url,
+                                                       Composite& composite) {
   std::shared_ptr<RestreamTarget> t(new RestreamTarget(std::move(id), std::move(url), composite));
   std::weak_ptr<Feed> feed = t->feed_;
   t->output_ = composite.AddOutput([feed](GstSample* sample) {
@@ -421,15 +524,22 @@ RestreamTarget::RestreamTarget(std::string id, std::string url, Composite& compo
   InitDebug();
 }
 
-RestreamTarget::~RestreamTarget() { Stop(); }
+RestreamTarget::~RestreamTarget() {
+  Stop();
+}
 
 const char* RestreamTarget::StateName(State s) {
   switch (s) {
-    case State::kStarting: return "starting";
-    case State::kLive: return "live";
-    case State::kReconnecting: return "reconnecting";
-    case State::kFailed: return "failed";
-    case State::kStopped: return "stopped";
+    case State::kStarting:
+      return "starting";
+    case State::kLive:
+      return "live";
+    case State::kReconnecting:
+      return "reconnecting";
+    case State::kFailed:
+      return "failed";
+    case State::kStopped:
+      return "stopped";
   }
   return "";
 }
@@ -438,7 +548,10 @@ void RestreamTarget::Start() {
   std::string error;
   GstElement* p = gst_parse_launch(
       ("appsrc name=src is-live=true format=time max-bytes=8000000 leaky-type=downstream ! "
-       "rtmp2sink name=sink sync=false async=false location=\"" + url_ + "\"").c_str(), nullptr);
+       "rtmp2sink name=sink sync=false async=false location=\"" +
+       url_ + "\"")
+          .c_str(),
+      nullptr);
   if (!p) {
     OnError("cannot build the RTMP pipeline");
     return;
@@ -494,16 +607,17 @@ void RestreamTarget::Stop() {
   output_ = 0;
   if (pipeline_ && state_ == State::kLive) {
     // The end of the stream: EOS makes rtmp2sink send FCUnpublish/deleteStream before closing.
+    // The connection ends on its own (EndingStream); this returns at once.
     {
       std::lock_guard lock(feed_->mutex);
       feed_->appsrc.reset();
     }
+    if (bus_watch_) g_source_remove(bus_watch_);
+    bus_watch_ = 0;
+    bytes_before_ = bytes_sent();
     auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
     gst_app_src_end_of_stream(GST_APP_SRC(appsrc.get()));
-    auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(pipeline_.get()));
-    GstMessage* m = gst_bus_timed_pop_filtered(bus.get(), 2 * GST_SECOND,
-                                               static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-    if (m) gst_message_unref(m);
+    EndingStream::Start(std::move(pipeline_));
   }
   Teardown();
   if (retry_) g_source_remove(retry_);
@@ -524,12 +638,15 @@ void RestreamTarget::OnError(const std::string& message) {
   reconnects_++;
   GST_WARNING("restream %s to %s dropped (%s); reconnecting in %u s", id_.c_str(), url_.c_str(),
               message.c_str(), backoff_s_);
-  retry_ = g_timeout_add_seconds(backoff_s_, [](gpointer data) -> gboolean {
-    auto* self = static_cast<RestreamTarget*>(data);
-    self->retry_ = 0;
-    self->Start();
-    return G_SOURCE_REMOVE;
-  }, this);
+  retry_ = g_timeout_add_seconds(
+      backoff_s_,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<RestreamTarget*>(data);
+        self->retry_ = 0;
+        self->Start();
+        return G_SOURCE_REMOVE;
+      },
+      this);
   backoff_s_ = std::min(backoff_s_ * 2, 30u);
 }
 
@@ -549,8 +666,8 @@ gboolean RestreamTarget::OnBus(GstBus*, GstMessage* message, gpointer data) {
 // Live once bytes flow on the current connection.
 gboolean RestreamTarget::OnTick(gpointer data) {
   auto* self = static_cast<RestreamTarget*>(data);
-  if ((self->state_ == State::kStarting || self->state_ == State::kReconnecting) && self->pipeline_ &&
-      self->bytes_sent() > self->bytes_before_ + 4096) {
+  if ((self->state_ == State::kStarting || self->state_ == State::kReconnecting) &&
+      self->pipeline_ && self->bytes_sent() > self->bytes_before_ + 4096) {
     self->state_ = State::kLive;
     self->ever_live_ = true;
     self->backoff_s_ = 1;

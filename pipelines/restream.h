@@ -81,7 +81,8 @@ class Composite {
   };
   void Layout();
   void Detach(Input& in);
-  GstElement* AddSolidSource(const std::string& text, int width, int height, GRef<GstPad>* mixer_pad);
+  GstElement* AddSolidSource(const std::string& text, int width, int height,
+                             GRef<GstPad>* mixer_pad);
   static gboolean OnSpeakerTick(gpointer data);
 
   GstBin* pipeline_;
@@ -105,12 +106,15 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
  public:
   enum class State { kStarting, kLive, kReconnecting, kFailed, kStopped };
 
-  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url, Composite& composite);
+  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url,
+                                                Composite& composite);
   ~RestreamTarget();
 
-  // Ends the stream: the target sees its end (EOS, then deleteStream), waited for up to 2 s, and
-  // leaves the composite. Call before the composite goes.
+  // Ends the stream and leaves the composite; call before the composite goes. Returns at once:
+  // the target sees the end (EOS, then deleteStream) within 2 s while the main loop runs on.
   void Stop();
+  // At shutdown, after the main loop: lets stopped targets' ends go out (up to their 2 s).
+  static void FinishStopping();
 
   const std::string& id() const { return id_; }
   const std::string& url() const { return url_; }

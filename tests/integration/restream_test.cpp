@@ -48,15 +48,17 @@ class NginxRtmp {
   }
   // (Re)starts nginx on the same port.
   void Start() {
-    std::string conf =
-        dir_.Write("nginx.conf",
-                   "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
-                   "daemon off;\nmaster_process off;\nerror_log stderr warn;\npid " +
-                       dir_.path() +
-                       "/nginx.pid;\n"
-                       "events { worker_connections 64; }\n"
-                       "rtmp { server { listen 127.0.0.1:" +
-                       std::to_string(port_) + "; application live { live on; record off; } } }\n");
+    std::string conf = dir_.Write(
+        "nginx.conf",
+        "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+        "daemon off;\nmaster_process off;\nerror_log stderr warn;\npid " +
+            dir_.path() +
+            "/nginx.pid;\n"
+            "events { worker_connections 64; }\n"
+            "rtmp { server { listen 127.0.0.1:" +
+            std::to_string(port_) +
+            "; application live { live on; record off; exec_publish_done /usr/bin/touch " +
+            dir_.path() + "/done-$name; } } }\n");
     GErrorPtr err;
     const char* argv[] = {"nginx",  "-p", dir_.path().c_str(), "-e",
                           "stderr", "-c", conf.c_str(),        nullptr};
@@ -71,6 +73,10 @@ class NginxRtmp {
                                                            "127.0.0.1", port_, nullptr, nullptr);
     if (c) g_object_unref(c);
     return c != nullptr;
+  }
+  // Whether a publisher of `key` has finished (nginx ran exec_publish_done for it).
+  bool PublishDone(const std::string& key) const {
+    return g_file_test((dir_.path() + "/done-" + key).c_str(), G_FILE_TEST_EXISTS);
   }
   std::string url(const std::string& key) const {
     return "rtmp://127.0.0.1:" + std::to_string(port_) + "/live/" + key;
@@ -194,8 +200,12 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
   std::string probe = Probe(nginx.url("one"));
   EXPECT_NE(probe.find("h264|640|360"), std::string::npos) << "after the restart: " << probe;
 
+  // DELETE ends the stream: nginx sees the publisher finish (its exec_publish_done runs).
   std::string none;
+  EXPECT_FALSE(nginx.PublishDone("one"));
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs1", "", &none), 204u);
+  for (int i = 0; i < 50 && !nginx.PublishDone("one"); i++) g_usleep(100000);
+  EXPECT_TRUE(nginx.PublishDone("one")) << "nginx did not see the end of the stream within 5 s";
   EXPECT_EQ(HttpRequest("DELETE", api + "/rs2", "", &none), 204u);
   EXPECT_EQ(HttpRequest("GET", api + "/rs1", "", &none), 404u);
   EXPECT_EQ(HttpRequest("GET", api, "", &list), 200u);
