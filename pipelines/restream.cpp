@@ -2,10 +2,13 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+
+#include "media_clock.h"
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_restream_debug);
 #define GST_CAT_DEFAULT mediagw_restream_debug
@@ -117,6 +120,29 @@ class EndingStream {
   gint64 until_ = 0;
   guint poll_ = 0;
 };
+
+// Gives an RTP packet entering a composite input the time MediaClock says, in running time.
+GstPadProbeReturn StampInput(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstElement* element = GST_PAD_PARENT(pad);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!element || !gst_rtp_buffer_map(b, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+  const guint32 timestamp = gst_rtp_buffer_get_timestamp(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  GstClock* clock = gst_element_get_clock(element);
+  if (!clock) return GST_PAD_PROBE_OK;
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(element);
+  if (now < base) return GST_PAD_PROBE_OK;
+  const int64_t pts =
+      static_cast<MediaClock*>(data)->Stamp(timestamp, static_cast<int64_t>(now - base));
+  b = gst_buffer_make_writable(b);
+  GST_BUFFER_PTS(b) = static_cast<GstClockTime>(std::max<int64_t>(pts, 0));
+  GST_BUFFER_DTS(b) = GST_CLOCK_TIME_NONE;
+  GST_PAD_PROBE_INFO_DATA(info) = b;
+  return GST_PAD_PROBE_OK;
+}
 
 }  // namespace
 
@@ -324,6 +350,12 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track,
         new std::shared_ptr<std::atomic<float>>(in.level),
         [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<float>>*>(d); });
   }
+  // Its own times, from RTP time and arrival (MediaClock), not rtpbin's: see media_clock.h.
+  gint clock_rate = 0;
+  gst_structure_get_int(gst_caps_get_structure(track->caps.get(), 0), "clock-rate", &clock_rate);
+  gst_pad_add_probe(first_sink.get(), GST_PAD_PROBE_TYPE_BUFFER, StampInput,
+                    new MediaClock(static_cast<uint32_t>(std::max(clock_rate, 0))),
+                    [](gpointer d) { delete static_cast<MediaClock*>(d); });
   // The forwarder gives this input its own stream, starting at a keyframe, like a subscriber.
   in.forwarder_pad =
       GRef<GstPad>::Adopt(gst_element_request_pad_simple(track->forwarder.get(), "src_%u"));
