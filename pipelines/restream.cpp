@@ -163,7 +163,7 @@ Composite::Composite(GstBin* pipeline, const std::string& name, const RestreamSe
   std::string threads = s.width * s.height * s.fps <= 1280 * 720 * 30 ? "threads=1 " : "";
   std::string desc =
       "compositor name=compositor background=black start-time-selection=first latency=300000000 ! "
-      "video/x-raw,format=I420,width=" +
+      "video/x-raw,format=I420,colorimetry=bt601,width=" +
       std::to_string(s.width) + ",height=" + std::to_string(s.height) +
       ",framerate=" + std::to_string(s.fps) +
       "/1 ! "
@@ -217,12 +217,12 @@ GstElement* Composite::AddSolidSource(const std::string& text, int width, int he
                                       GRef<GstPad>* mixer_pad) {
   std::string desc =
       "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
-      "capsfilter name=out caps=video/x-raw,width=" +
+      "capsfilter name=out caps=video/x-raw,format=I420,colorimetry=bt601,width=" +
       std::to_string(width) + ",height=" + std::to_string(height) + ",framerate=1/1";
   if (HaveTextOverlay())
     desc =
         "videotestsrc is-live=true pattern=solid-color foreground-color=0xff2c323a ! "
-        "video/x-raw,width=" +
+        "video/x-raw,format=I420,colorimetry=bt601,width=" +
         std::to_string(width) + ",height=" + std::to_string(height) +
         ",framerate=1/1 ! textoverlay name=out valignment=center halignment=center "
         "line-alignment=center shaded-background=false font-desc=\"Sans Bold " +
@@ -283,9 +283,9 @@ void Composite::AddTrack(const std::shared_ptr<PublishedTrack>& track,
   std::string desc =
       "queue name=in leaky=downstream max-size-buffers=300 max-size-bytes=0 max-size-time=0 ! ";
   if (track->codec == "VP8")
-    desc += "rtpvp8depay ! vp8dec ! videoconvert";
+    desc += "rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=I420";
   else if (track->codec == "H264")
-    desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert";
+    desc += "rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=I420";
   else if (track->codec == "OPUS")
     desc +=
         "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
