@@ -32,7 +32,8 @@ std::string JsonError(const char* code, const std::string& message) {
   return signaling::ToJson(root.get());
 }
 
-void RespondError(SoupServerMessage* msg, guint status, const char* code, const std::string& message) {
+void RespondError(SoupServerMessage* msg, guint status, const char* code,
+                  const std::string& message) {
   Respond(msg, status, JsonError(code, message));
 }
 
@@ -50,8 +51,13 @@ JsonNode* RoomJson(Room& room, bool with_participants) {
   if (with_participants) {
     json_builder_set_member_name(b.get(), "participants");
     json_builder_begin_array(b.get());
-    for (const auto& p : room.Infos()) json_builder_add_value(b.get(), signaling::ParticipantToJson(p));
+    for (const auto& p : room.Infos())
+      json_builder_add_value(b.get(), signaling::ParticipantToJson(p));
     json_builder_end_array(b.get());
+    // For operators (and the leak tests): what the room's media pipeline holds right now.
+    json_builder_set_member_name(b.get(), "pipeline_elements");
+    json_builder_add_int_value(b.get(),
+                               static_cast<gint64>(room.pipeline().ElementFactories().size()));
   }
   json_builder_end_object(b.get());
   return json_builder_get_root(b.get());
@@ -69,7 +75,8 @@ GRef<JsonParser> ParseObjectBody(SoupServerMessage* msg, const char* example, Js
   }
   auto parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
   GErrorPtr err;
-  if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size), err.out()) ||
+  if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size),
+                                  err.out()) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser.get()))) {
     RespondError(msg, 400, "bad_json", std::string("body must be a JSON object like ") + example);
     return {};
@@ -95,8 +102,10 @@ struct OutputJson {
     Str("layout", s.layout);
     if (s.layout == "speaker") {
       json_builder_set_member_name(b.get(), "speaker");
-      if (c.speaker().empty()) json_builder_add_null_value(b.get());
-      else json_builder_add_string_value(b.get(), c.speaker().c_str());
+      if (c.speaker().empty())
+        json_builder_add_null_value(b.get());
+      else
+        json_builder_add_string_value(b.get(), c.speaker().c_str());
     }
     Num("width", s.width);
     Num("height", s.height);
@@ -106,8 +115,10 @@ struct OutputJson {
   }
   JsonNode* Finish(const std::string& last_error) {
     json_builder_set_member_name(b.get(), "last_error");
-    if (last_error.empty()) json_builder_add_null_value(b.get());
-    else json_builder_add_string_value(b.get(), last_error.c_str());
+    if (last_error.empty())
+      json_builder_add_null_value(b.get());
+    else
+      json_builder_add_string_value(b.get(), last_error.c_str());
     json_builder_end_object(b.get());
     return json_builder_get_root(b.get());
   }
@@ -141,7 +152,8 @@ JsonNode* HlsJson(const Room& room, const HlsOutput& h, const Composite& c) {
 std::string ReadSettings(JsonObject* obj, RestreamSettings* s) {
   std::string bad;
   if (JsonNode* n = json_object_get_member(obj, "layout")) {
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return "layout must be a string";
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+      return "layout must be a string";
     s->layout = json_node_get_string(n);
   }
   auto get_int = [&](const char* key, int* out) {
@@ -164,13 +176,15 @@ std::string ReadSettings(JsonObject* obj, RestreamSettings* s) {
 
 bool SameSettings(const RestreamSettings& a, const RestreamSettings& b) {
   return a.width == b.width && a.height == b.height && a.fps == b.fps && a.layout == b.layout &&
-         a.video_bitrate_kbps == b.video_bitrate_kbps && a.audio_bitrate_kbps == b.audio_bitrate_kbps;
+         a.video_bitrate_kbps == b.video_bitrate_kbps &&
+         a.audio_bitrate_kbps == b.audio_bitrate_kbps;
 }
 
 void RespondSettingsDiffer(SoupServerMessage* msg, const RestreamSettings& current) {
   RespondError(msg, 409, "settings_differ",
-               "this room's restreams and HLS share one encode at " + std::to_string(current.width) + "x" +
-                   std::to_string(current.height) + "@" + std::to_string(current.fps) + " (" + current.layout +
+               "this room's restreams and HLS share one encode at " +
+                   std::to_string(current.width) + "x" + std::to_string(current.height) + "@" +
+                   std::to_string(current.fps) + " (" + current.layout +
                    "); ask for the same settings (or leave them out)");
 }
 
@@ -197,7 +211,8 @@ bool RespondFile(SoupServerMessage* msg, const std::string& path, const char* ca
   gsize length = 0;
   if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr)) return false;
   soup_server_message_set_status(msg, 200, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", cache_control);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                               cache_control);
   soup_server_message_set_response(msg, ContentType(path), SOUP_MEMORY_TAKE, contents, length);
   return true;
 }
@@ -217,14 +232,17 @@ HttpApi::HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main)
   // libsoup 3.2 (Debian 12) never closes an idle keep-alive connection that the client closed
   // (fixed in 3.3): each would stay in CLOSE_WAIT holding a descriptor. Every answer but a
   // WebSocket upgrade therefore closes its connection.
-  g_signal_connect(server_.get(), "request-read", G_CALLBACK(+[](SoupServer*, SoupServerMessage* msg, gpointer) {
-    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-    if (!soup_message_headers_header_contains(request, "Connection", "Upgrade"))
-      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
-  }), nullptr);
+  g_signal_connect(server_.get(), "request-read",
+                   G_CALLBACK(+[](SoupServer*, SoupServerMessage* msg, gpointer) {
+                     SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+                     if (!soup_message_headers_header_contains(request, "Connection", "Upgrade"))
+                       soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                                    "Connection", "close");
+                   }),
+                   nullptr);
   soup_server_add_handler(server_.get(), "/healthz", HandleHealth, this, nullptr);
-  soup_server_add_websocket_handler(server_.get(), "/v1/signal", nullptr, nullptr, HandleSocket, this,
-                                    nullptr);
+  soup_server_add_websocket_handler(server_.get(), "/v1/signal", nullptr, nullptr, HandleSocket,
+                                    this, nullptr);
   soup_server_add_handler(server_.get(), "/v1", HandleRest, this, nullptr);
   soup_server_add_handler(server_.get(), "/", HandleWeb, this, nullptr);
 }
@@ -241,8 +259,8 @@ void HttpApi::Listen() {
   GErrorPtr err;
   auto options = static_cast<SoupServerListenOptions>(0);
   if (!config_.tls_cert.empty()) {
-    GTlsCertificate* cert =
-        g_tls_certificate_new_from_files(config_.tls_cert.c_str(), config_.tls_key.c_str(), err.out());
+    GTlsCertificate* cert = g_tls_certificate_new_from_files(config_.tls_cert.c_str(),
+                                                             config_.tls_key.c_str(), err.out());
     if (!cert)
       throw std::runtime_error("cannot load the TLS certificate " + config_.tls_cert + " / " +
                                config_.tls_key + ": " + err->message);
@@ -262,20 +280,22 @@ void HttpApi::CloseAll(const char* reason) {
   for (auto& [ptr, session] : sessions_) session->Close(reason);
 }
 
-void HttpApi::HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
+void HttpApi::HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*,
+                           gpointer data) {
   auto* self = static_cast<HttpApi*>(data);
   std::string body = "{\"status\":\"ok\",\"rooms\":" + std::to_string(self->rooms_.List().size()) +
                      ",\"connections\":" + std::to_string(self->sessions_.size()) + "}";
   Respond(msg, 200, body);
 }
 
-void HttpApi::HandleSocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* conn,
-                           gpointer data) {
+void HttpApi::HandleSocket(SoupServer*, SoupServerMessage*, const char*,
+                           SoupWebsocketConnection* conn, gpointer data) {
   auto* self = static_cast<HttpApi*>(data);
   std::weak_ptr<bool> alive = self->alive_;
-  auto session = std::make_unique<SignalingSession>(conn, self->rooms_, [self, alive](SignalingSession* s) {
-    PostToMain<bool>(self->main_, alive, [self, s](bool&) { self->sessions_.erase(s); });
-  });
+  auto session =
+      std::make_unique<SignalingSession>(conn, self->rooms_, [self, alive](SignalingSession* s) {
+        PostToMain<bool>(self->main_, alive, [self, s](bool&) { self->sessions_.erase(s); });
+      });
   SignalingSession* key = session.get();
   self->sessions_.emplace(key, std::move(session));
 }
@@ -324,7 +344,8 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
           Respond(msg, 201, NodeText(RoomJson(*room, true)));
           return;
         case RoomRegistry::CreateResult::kExists:
-          RespondError(msg, 409, "exists", std::string("room ") + json_node_get_string(n) + " exists");
+          RespondError(msg, 409, "exists",
+                       std::string("room ") + json_node_get_string(n) + " exists");
           return;
         case RoomRegistry::CreateResult::kLimit:
           RespondError(msg, 503, "room_limit", "this gateway has reached its room limit");
@@ -368,14 +389,16 @@ void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std:
   }
 }
 
-void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room& room, const std::string& id) {
+void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room& room,
+                        const std::string& id) {
   const RestreamSettings* current = room.composite() ? &room.composite()->settings() : nullptr;
   if (id.empty() && method == "GET") {
     auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
     json_builder_begin_object(b.get());
     json_builder_set_member_name(b.get(), "restreams");
     json_builder_begin_array(b.get());
-    for (const auto& r : room.Restreams()) json_builder_add_value(b.get(), RestreamJson(*r, *room.composite()));
+    for (const auto& r : room.Restreams())
+      json_builder_add_value(b.get(), RestreamJson(*r, *room.composite()));
     json_builder_end_array(b.get());
     json_builder_end_object(b.get());
     Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
@@ -389,11 +412,13 @@ void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room&
     std::string url;
     std::string bad;
     JsonNode* n = json_object_get_member(obj, "url");
-    if (!n) bad = "url is required";
+    if (!n)
+      bad = "url is required";
     else if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
              strlen(json_node_get_string(n)) > 2048)
       bad = "url must be a string of at most 2048 bytes";
-    else url = json_node_get_string(n);
+    else
+      url = json_node_get_string(n);
     if (bad.empty()) bad = ReadSettings(obj, &s);
     if (!bad.empty()) {
       RespondError(msg, 400, "bad_field", bad);
@@ -495,7 +520,8 @@ void HttpApi::HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, G
   if (p.rfind("/watch/", 0) == 0 && signaling::IsValidRoomName(p.substr(7)))
     return self->ServeFile(msg, "watch.html");
   if (p.rfind("/hls/", 0) == 0) return self->ServeHls(msg, p.substr(5));
-  if (p.rfind("/static/", 0) == 0 && SafeFileName(p.substr(8))) return self->ServeFile(msg, p.substr(8));
+  if (p.rfind("/static/", 0) == 0 && SafeFileName(p.substr(8)))
+    return self->ServeFile(msg, p.substr(8));
   RespondError(msg, 404, "not_found", "no such page: " + p);
 }
 
@@ -520,7 +546,8 @@ void HttpApi::ServeHls(SoupServerMessage* msg, const std::string& rest) {
     RespondError(msg, 404, "not_found", "no such HLS file (yet): " + file);
     return;
   }
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                               "Access-Control-Allow-Origin", "*");
 }
 
 void HttpApi::ServeFile(SoupServerMessage* msg, const std::string& name) {

@@ -1,15 +1,15 @@
 // Presentation times for a received RTP stream, from its RTP timestamps and arrival times.
 //
 // Why: the composite mixes each participant's audio and video, so the two must carry times that
-// agree. The times rtpbin puts on received packets do not: it shifts each stream by offsets
-// computed from the sender's RTCP sender reports, and a sender whose reports disagree with its
-// media (measured: jumps of 100-640 ms, different in every run) puts audio and video that far
-// apart. Here each packet's time is its RTP time plus the stream's smallest transit seen lately
-// (arrival minus RTP time): the packets that came fastest define the mapping, so network jitter
-// does not move it, and audio and video of one sender, which travel together, stay within their
-// difference in send delay. Clock drift is followed by forgetting old minima (two windows);
-// a stream whose RTP time jumps (a new source, a long mute) is re-anchored.
-// Plain C++ without GStreamer so that it is tested on its own.
+// agree. The times rtpbin puts on received packets did not: it shifts each stream by offsets
+// computed from the sender's RTCP sender reports, and with mediagw-client as the sender these
+// put audio and video 100-640 ms apart in about one run in four (different in every run). Here each
+// packet's time is its RTP time plus the stream's smallest transit seen lately (arrival minus RTP
+// time): the packets that came fastest define the mapping, so network jitter does not move it, and
+// audio and video of one sender, which travel together, stay within their difference in send delay.
+// Clock drift is followed by forgetting old minima (two windows); a stream whose RTP time jumps (a
+// new source, a long mute) is re-anchored. Plain C++ without GStreamer so that it is tested on its
+// own.
 #pragma once
 
 #include <cstdint>

@@ -523,8 +523,9 @@ TEST_F(RestreamTest, FlashAndBeepArriveWithin100msOfEachOtherAfterAMinute) {
   EXPECT_EQ(gw.Stop(), 0);
 }
 
-// Restreams and HLS come and go in cycles: each DELETE takes its elements' threads, its sockets
-// and its files with it, so the gateway's threads and descriptors do not grow with the cycles.
+// Restreams and HLS come and go in cycles: each DELETE takes its elements, their threads, its
+// sockets and its files with it, so the room's pipeline is back to what it was and the gateway's
+// threads and descriptors do not grow with the cycles.
 // Meanwhile a target nobody listens on fails with a reason while the others stay live.
 TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHarmsNoOther) {
   NginxRtmp nginx;
@@ -538,6 +539,15 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
   const std::string rooms = gw.http_url() + "/v1/rooms/cyc";
   int threads_before = CountEntries(gw.pid(), "task"), fds_before = CountEntries(gw.pid(), "fd");
   int threads_first = 0, fds_first = 0;
+  // The room pipeline's elements: what they are with only the publisher in it.
+  auto elements = [&] {
+    std::string room;
+    HttpRequest("GET", rooms, "", &room);
+    auto at = room.find(R"("pipeline_elements":)");
+    return at == std::string::npos ? -1 : atoi(room.c_str() + at + 20);
+  };
+  const int elements_before = elements();
+  EXPECT_GT(elements_before, 0);
   const int kCycles = 4;
   for (int cycle = 1; cycle <= kCycles; cycle++) {
     unsigned status = 0;
@@ -562,6 +572,7 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
         << "cycle " << cycle << ": " << live;
     std::string hls = WaitForState(rooms + "/hls", "live");
     EXPECT_NE(hls.find(R"("state":"live")"), std::string::npos) << "cycle " << cycle << ": " << hls;
+    EXPECT_GT(elements(), elements_before + 10) << "the composite is not in the room's pipeline";
     if (cycle == 1) {
       std::string failed = WaitForState(rooms + "/restreams/" + dead, "failed");
       EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
@@ -576,6 +587,7 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
     EXPECT_EQ(HttpRequest("DELETE", rooms + "/restreams/" + id, "", &none), 204u);
     EXPECT_EQ(HttpRequest("DELETE", rooms + "/hls", "", &none), 204u);
     EXPECT_FALSE(DirExists(hls_root.path() + "/cyc")) << "cycle " << cycle;
+    EXPECT_EQ(elements(), elements_before) << "elements left in the room after cycle " << cycle;
     g_usleep(G_USEC_PER_SEC);  // threads finish exiting
     if (cycle == 1) {
       threads_first = CountEntries(gw.pid(), "task");
