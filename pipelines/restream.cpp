@@ -615,18 +615,26 @@ gint64 RestreamTarget::uptime_s() const {
   return state_ == State::kLive ? (g_get_monotonic_time() - live_since_us_) / G_USEC_PER_SEC : 0;
 }
 
-void RestreamTarget::Teardown() {
+void RestreamTarget::Teardown(bool send_end) {
   {
     std::lock_guard lock(feed_->mutex);
     feed_->appsrc.reset();
   }
+  // (Before the EOS: a bus watch would take the messages EndingStream waits for.)
   if (bus_watch_) g_source_remove(bus_watch_);
   bus_watch_ = 0;
-  if (pipeline_) {
-    bytes_before_ = bytes_sent();
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-    pipeline_.reset();
+  if (!pipeline_) return;
+  bytes_before_ = bytes_sent();
+  if (send_end) {
+    // EOS makes rtmp2sink send FCUnpublish/deleteStream before closing; the connection ends on
+    // its own (EndingStream), so this returns at once.
+    auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
+    gst_app_src_end_of_stream(GST_APP_SRC(appsrc.get()));
+    EndingStream::Start(std::move(pipeline_));
+    return;
   }
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  pipeline_.reset();
 }
 
 void RestreamTarget::Stop() {
@@ -637,21 +645,7 @@ void RestreamTarget::Stop() {
   // target) while someone still holds this target.
   composite_.RemoveOutput(output_);
   output_ = 0;
-  if (pipeline_ && state_ == State::kLive) {
-    // The end of the stream: EOS makes rtmp2sink send FCUnpublish/deleteStream before closing.
-    // The connection ends on its own (EndingStream); this returns at once.
-    {
-      std::lock_guard lock(feed_->mutex);
-      feed_->appsrc.reset();
-    }
-    if (bus_watch_) g_source_remove(bus_watch_);
-    bus_watch_ = 0;
-    bytes_before_ = bytes_sent();
-    auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
-    gst_app_src_end_of_stream(GST_APP_SRC(appsrc.get()));
-    EndingStream::Start(std::move(pipeline_));
-  }
-  Teardown();
+  Teardown(state_ == State::kLive);  // a live target is told the stream ends
   if (retry_) g_source_remove(retry_);
   retry_ = 0;
   state_ = State::kStopped;
@@ -659,7 +653,7 @@ void RestreamTarget::Stop() {
 
 void RestreamTarget::OnError(const std::string& message) {
   last_error_ = message;
-  Teardown();
+  Teardown(false);
   if (!ever_live_) {
     // Never accepted (bad URL, refused key, nothing listening): fail fast.
     state_ = State::kFailed;

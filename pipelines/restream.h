@@ -128,7 +128,8 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
  private:
   RestreamTarget(std::string id, std::string url, Composite& composite);
   void Start();
-  void Teardown();
+  // Drops the current connection; with send_end, after sending it the end of the stream.
+  void Teardown(bool send_end);
   void OnError(const std::string& message);
   static gboolean OnBus(GstBus*, GstMessage* message, gpointer data);
   static gboolean OnTick(gpointer data);

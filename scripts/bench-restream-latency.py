@@ -78,15 +78,7 @@ def main():
                   f"p90 {samples[int(0.9 * (len(samples) - 1))]:.0f}, max {samples[-1]:.0f}")
             print("(a latency above 1 s would wrap around: the composite's own latency is 0.3 s by design)")
         finally:
-            if ffmpeg:
-                ffmpeg.kill()
-                ffmpeg.wait()
-            client.kill()
-            client.wait()
-            nginx.kill()
-            nginx.wait()
-            gw.terminate()
-            gw.wait()
+            restream.stop(gw, ffmpeg, client, nginx)
 
 
 if __name__ == "__main__":

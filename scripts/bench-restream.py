@@ -48,6 +48,16 @@ def start_nginx(tmp):
     return proc, port
 
 
+def stop(gateway, *others):
+    """Kills the helpers (None is skipped), then lets the gateway shut down cleanly."""
+    for p in others:
+        if p:
+            p.kill()
+            p.wait()
+    gateway.terminate()
+    gateway.wait()
+
+
 def request(method, url, body=None):
     req = urllib.request.Request(url, method=method, data=body.encode() if body else None)
     with urllib.request.urlopen(req) as r:
@@ -101,12 +111,7 @@ def measure(args, n):
             request("DELETE", f"{api}/{r['id']}")
             return base, with_restream, with_restream - base, state
         finally:
-            load.kill()
-            load.wait()
-            nginx.kill()
-            nginx.wait()
-            gw.terminate()
-            gw.wait()
+            stop(gw, load, nginx)
 
 
 if __name__ == "__main__":
