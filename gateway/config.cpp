@@ -83,6 +83,23 @@ Config LoadConfigFile(const std::string& path, Config c) {
     throw ConfigError(path + ": [ice] min_port is above max_port");
   c.rooms.max_participants = GetUint(k, path, "rooms", "max_participants", c.rooms.max_participants, 1, 1000);
   c.rooms.max_rooms = GetUint(k, path, "rooms", "max_rooms", c.rooms.max_rooms, 1, 100000);
+  if (g_key_file_has_key(k, "restream", "allow_private_targets", nullptr)) {
+    GErrorPtr e;
+    gboolean v = g_key_file_get_boolean(k, "restream", "allow_private_targets", e.out());
+    if (e) throw ConfigError(path + ": [restream] allow_private_targets must be true or false");
+    c.restream.allow_private_targets = v;
+  }
+  c.restream.max_targets_per_room = GetUint(k, path, "restream", "max_targets_per_room",
+                                            c.restream.max_targets_per_room, 1, 100);
+  c.auth.keys_file = GetString(k, "auth", "keys_file", c.auth.keys_file);
+  c.limits.ws_per_address =
+      GetUint(k, path, "limits", "ws_per_address", c.limits.ws_per_address, 1, 1000000);
+  c.limits.joins_per_minute =
+      GetUint(k, path, "limits", "joins_per_minute", c.limits.joins_per_minute, 1, 1000000);
+  c.limits.rest_per_second =
+      GetUint(k, path, "limits", "rest_per_second", c.limits.rest_per_second, 1, 1000000);
+  c.limits.chat_per_10s =
+      GetUint(k, path, "limits", "chat_per_10s", c.limits.chat_per_10s, 1, 1000000);
   return c;
 }
 

@@ -14,6 +14,28 @@ struct RoomSettings {
   unsigned max_rooms = 100;
 };
 
+// Where restreams may go, and how many a room may have.
+struct RestreamPolicy {
+  // Off by default: a target resolving to loopback, private, link-local, CGNAT or unspecified
+  // addresses would let anyone who may restream reach the gateway's own network.
+  bool allow_private_targets = false;
+  unsigned max_targets_per_room = 5;
+};
+
+// Who may call: API keys from a file and/or the environment (docs/security.md).
+struct AuthSettings {
+  std::string keys_file;  // one "KEY: SECRET" a line; read at start and on SIGHUP
+  bool no_auth = false;   // --no-auth: serve a non-loopback address without keys (warned)
+};
+
+// Abuse limits; each is answered with a clear error, never by dropping other people.
+struct Limits {
+  unsigned ws_per_address = 50;        // open WebSocket connections per client address
+  unsigned joins_per_minute = 60;      // joins per client address per minute
+  unsigned rest_per_second = 20;       // REST requests per token (or address) per second
+  unsigned chat_per_10s = 20;          // chat messages per participant per 10 s
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   unsigned listen_port = 8080;
@@ -29,6 +51,9 @@ struct Config {
   std::string x264_preset = "superfast";
   IceSettings ice;
   RoomSettings rooms;
+  RestreamPolicy restream;
+  AuthSettings auth;
+  Limits limits;
 };
 
 struct ConfigError : std::runtime_error {

@@ -6,6 +6,9 @@
 #include "messages.h"
 #include "protocol.h"
 
+GST_DEBUG_CATEGORY_STATIC(mediagw_http_debug);
+#define GST_CAT_DEFAULT mediagw_http_debug
+
 namespace mediagw {
 namespace {
 
@@ -35,162 +38,6 @@ std::string JsonError(const char* code, const std::string& message) {
 void RespondError(SoupServerMessage* msg, guint status, const char* code,
                   const std::string& message) {
   Respond(msg, status, JsonError(code, message));
-}
-
-JsonNode* RoomJson(Room& room, bool with_participants) {
-  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-  json_builder_begin_object(b.get());
-  json_builder_set_member_name(b.get(), "name");
-  json_builder_add_string_value(b.get(), room.name().c_str());
-  json_builder_set_member_name(b.get(), "created_at");
-  json_builder_add_int_value(b.get(), room.created_at());
-  json_builder_set_member_name(b.get(), "persistent");
-  json_builder_add_boolean_value(b.get(), room.persistent());
-  json_builder_set_member_name(b.get(), "num_participants");
-  json_builder_add_int_value(b.get(), static_cast<gint64>(room.size()));
-  if (with_participants) {
-    json_builder_set_member_name(b.get(), "participants");
-    json_builder_begin_array(b.get());
-    for (const auto& p : room.Infos())
-      json_builder_add_value(b.get(), signaling::ParticipantToJson(p));
-    json_builder_end_array(b.get());
-    // For operators (and the leak tests): what the room's media pipeline holds right now.
-    json_builder_set_member_name(b.get(), "pipeline_elements");
-    json_builder_add_int_value(b.get(),
-                               static_cast<gint64>(room.pipeline().ElementFactories().size()));
-  }
-  json_builder_end_object(b.get());
-  return json_builder_get_root(b.get());
-}
-
-// The request's JSON object body, or null after answering 413/400.
-GRef<JsonParser> ParseObjectBody(SoupServerMessage* msg, const char* example, JsonObject** out) {
-  SoupMessageBody* body = soup_server_message_get_request_body(msg);
-  auto bytes = GRef<GBytes>::Adopt(soup_message_body_flatten(body));
-  gsize size = 0;
-  const char* text = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
-  if (size > kMaxRequestBody) {
-    RespondError(msg, 413, "too_large", "request body is larger than 65536 bytes");
-    return {};
-  }
-  auto parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
-  GErrorPtr err;
-  if (!json_parser_load_from_data(parser.get(), text ? text : "", static_cast<gssize>(size),
-                                  err.out()) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser.get()))) {
-    RespondError(msg, 400, "bad_json", std::string("body must be a JSON object like ") + example);
-    return {};
-  }
-  *out = json_node_get_object(json_parser_get_root(parser.get()));
-  return parser;
-}
-
-// Members of a restream or HLS object, shared by both.
-struct OutputJson {
-  GRef<JsonBuilder> b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-  OutputJson() { json_builder_begin_object(b.get()); }
-  void Str(const char* k, const std::string& v) {
-    json_builder_set_member_name(b.get(), k);
-    json_builder_add_string_value(b.get(), v.c_str());
-  }
-  void Num(const char* k, gint64 v) {
-    json_builder_set_member_name(b.get(), k);
-    json_builder_add_int_value(b.get(), v);
-  }
-  void Settings(const Composite& c) {
-    const RestreamSettings& s = c.settings();
-    Str("layout", s.layout);
-    if (s.layout == "speaker") {
-      json_builder_set_member_name(b.get(), "speaker");
-      if (c.speaker().empty())
-        json_builder_add_null_value(b.get());
-      else
-        json_builder_add_string_value(b.get(), c.speaker().c_str());
-    }
-    Num("width", s.width);
-    Num("height", s.height);
-    Num("fps", s.fps);
-    Num("video_bitrate_kbps", s.video_bitrate_kbps);
-    Num("audio_bitrate_kbps", s.audio_bitrate_kbps);
-  }
-  JsonNode* Finish(const std::string& last_error) {
-    json_builder_set_member_name(b.get(), "last_error");
-    if (last_error.empty())
-      json_builder_add_null_value(b.get());
-    else
-      json_builder_add_string_value(b.get(), last_error.c_str());
-    json_builder_end_object(b.get());
-    return json_builder_get_root(b.get());
-  }
-};
-
-JsonNode* RestreamJson(const RestreamTarget& r, const Composite& c) {
-  OutputJson j;
-  j.Str("id", r.id());
-  j.Str("url", r.url());
-  j.Str("state", RestreamTarget::StateName(r.state()));
-  j.Settings(c);
-  j.Num("bytes_sent", static_cast<gint64>(r.bytes_sent()));
-  j.Num("uptime_s", r.uptime_s());
-  j.Num("reconnects", r.reconnects());
-  return j.Finish(r.last_error());
-}
-
-JsonNode* HlsJson(const Room& room, const HlsOutput& h, const Composite& c) {
-  OutputJson j;
-  j.Str("state", HlsOutput::StateName(h.state()));
-  j.Str("playlist_url", "/hls/" + room.name() + "/index.m3u8");
-  j.Str("watch_url", "/watch/" + room.name());
-  j.Settings(c);
-  j.Num("segment_seconds", HlsOutput::kSegmentSeconds);
-  j.Num("segments", h.segments());
-  j.Num("uptime_s", h.uptime_s());
-  return j.Finish(h.last_error());
-}
-
-// Reads the composite settings of a restream or HLS request over `s`; answers what is wrong, or "".
-std::string ReadSettings(JsonObject* obj, RestreamSettings* s) {
-  std::string bad;
-  if (JsonNode* n = json_object_get_member(obj, "layout")) {
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-      return "layout must be a string";
-    s->layout = json_node_get_string(n);
-  }
-  auto get_int = [&](const char* key, int* out) {
-    JsonNode* n = json_object_get_member(obj, key);
-    if (!n) return;
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) {
-      bad = std::string(key) + " must be an integer";
-      return;
-    }
-    gint64 v = json_node_get_int(n);
-    *out = v < -1000000 || v > 1000000 ? -1 : static_cast<int>(v);
-  };
-  get_int("width", &s->width);
-  get_int("height", &s->height);
-  get_int("fps", &s->fps);
-  get_int("video_bitrate_kbps", &s->video_bitrate_kbps);
-  get_int("audio_bitrate_kbps", &s->audio_bitrate_kbps);
-  return bad.empty() ? CheckRestreamSettings(*s) : bad;
-}
-
-bool SameSettings(const RestreamSettings& a, const RestreamSettings& b) {
-  return a.width == b.width && a.height == b.height && a.fps == b.fps && a.layout == b.layout &&
-         a.video_bitrate_kbps == b.video_bitrate_kbps &&
-         a.audio_bitrate_kbps == b.audio_bitrate_kbps;
-}
-
-void RespondSettingsDiffer(SoupServerMessage* msg, const RestreamSettings& current) {
-  RespondError(msg, 409, "settings_differ",
-               "this room's restreams and HLS share one encode at " +
-                   std::to_string(current.width) + "x" + std::to_string(current.height) + "@" +
-                   std::to_string(current.fps) + " (" + current.layout +
-                   "); ask for the same settings (or leave them out)");
-}
-
-std::string NodeText(JsonNode* node) {
-  auto owned = GRef<JsonNode>::Adopt(node);
-  return signaling::ToJson(owned.get());
 }
 
 const char* ContentType(const std::string& name) {
@@ -226,8 +73,19 @@ bool SafeFileName(const std::string& name) {
 
 }  // namespace
 
-HttpApi::HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main)
-    : config_(config), rooms_(rooms), main_(main) {
+HttpApi::HttpApi(const Config& config, RoomRegistry& rooms, const auth::KeyStore* keys,
+                 GMainContext* main)
+    : config_(config),
+      rooms_(rooms),
+      keys_(keys),
+      main_(main),
+      rest_(config, rooms, keys),
+      joins_(config.limits.joins_per_minute, 60 * G_USEC_PER_SEC) {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(mediagw_http_debug, "mediagw-http", 0, "HTTP server");
+    g_once_init_leave(&once, 1);
+  }
   server_ = GRef<SoupServer>::Adopt(soup_server_new("server-header", "mediagw/0.1 ", nullptr));
   // libsoup 3.2 (Debian 12) never closes an idle keep-alive connection that the client closed
   // (fixed in 3.3): each would stay in CLOSE_WAIT holding a descriptor. Every answer but a
@@ -288,221 +146,37 @@ void HttpApi::HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHa
   Respond(msg, 200, body);
 }
 
-void HttpApi::HandleSocket(SoupServer*, SoupServerMessage*, const char*,
+void HttpApi::HandleSocket(SoupServer*, SoupServerMessage* msg, const char*,
                            SoupWebsocketConnection* conn, gpointer data) {
   auto* self = static_cast<HttpApi*>(data);
+  const char* remote = soup_server_message_get_remote_host(msg);
+  std::string address = remote ? remote : "";
+  unsigned open = 0;
+  for (const auto& [ptr, s] : self->sessions_) open += s->address() == address;
+  if (open >= self->config_.limits.ws_per_address) {
+    // Refused before it is a session: told why, then closed (1008: policy violation).
+    GST_INFO("refused a WebSocket from %s: %u open ([limits] ws_per_address)", address.c_str(),
+             open);
+    soup_websocket_connection_send_text(
+        conn, signaling::Error(signaling::ErrorCode::kRateLimited,
+                               "too many connections from your address ([limits] ws_per_address)")
+                  .c_str());
+    soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too many");
+    return;
+  }
   std::weak_ptr<bool> alive = self->alive_;
-  auto session =
-      std::make_unique<SignalingSession>(conn, self->rooms_, [self, alive](SignalingSession* s) {
-        PostToMain<bool>(self->main_, alive, [self, s](bool&) { self->sessions_.erase(s); });
-      });
+  SignalingSession::Context ctx{&self->rooms_, self->keys_, &self->config_.limits, &self->joins_,
+                                address};
+  auto session = std::make_unique<SignalingSession>(conn, ctx, [self, alive](SignalingSession* s) {
+    PostToMain<bool>(self->main_, alive, [self, s](bool&) { self->sessions_.erase(s); });
+  });
   SignalingSession* key = session.get();
   self->sessions_.emplace(key, std::move(session));
 }
 
 void HttpApi::HandleRest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                          gpointer data) {
-  auto* self = static_cast<HttpApi*>(data);
-  self->Rest(msg, soup_server_message_get_method(msg), path);
-}
-
-void HttpApi::Rest(SoupServerMessage* msg, const std::string& method, const std::string& path) {
-  // /v1/rooms and /v1/rooms/{room}
-  const std::string prefix = "/v1/rooms";
-  if (path != prefix && path.rfind(prefix + "/", 0) != 0) {
-    RespondError(msg, 404, "not_found", "no such resource: " + path);
-    return;
-  }
-  std::string name = path.size() > prefix.size() + 1 ? path.substr(prefix.size() + 1) : "";
-  if (!name.empty() && name.back() == '/') name.pop_back();
-
-  if (name.empty()) {
-    if (method == "GET") {
-      auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-      json_builder_begin_object(b.get());
-      json_builder_set_member_name(b.get(), "rooms");
-      json_builder_begin_array(b.get());
-      for (Room* r : rooms_.List()) json_builder_add_value(b.get(), RoomJson(*r, false));
-      json_builder_end_array(b.get());
-      json_builder_end_object(b.get());
-      Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
-      return;
-    }
-    if (method == "POST") {
-      JsonObject* obj = nullptr;
-      auto parser = ParseObjectBody(msg, "{\"name\": \"room\"}", &obj);
-      if (!parser) return;
-      JsonNode* n = json_object_get_member(obj, "name");
-      if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
-          !signaling::IsValidRoomName(json_node_get_string(n))) {
-        RespondError(msg, 400, "bad_field", "name must be 1-64 characters of A-Z a-z 0-9 _ -");
-        return;
-      }
-      Room* room = nullptr;
-      switch (rooms_.Create(json_node_get_string(n), true, &room)) {
-        case RoomRegistry::CreateResult::kCreated:
-          Respond(msg, 201, NodeText(RoomJson(*room, true)));
-          return;
-        case RoomRegistry::CreateResult::kExists:
-          RespondError(msg, 409, "exists",
-                       std::string("room ") + json_node_get_string(n) + " exists");
-          return;
-        case RoomRegistry::CreateResult::kLimit:
-          RespondError(msg, 503, "room_limit", "this gateway has reached its room limit");
-          return;
-      }
-    }
-    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on /v1/rooms");
-    return;
-  }
-
-  // /v1/rooms/{room}[/restreams[/{id}]]
-  std::string rest;
-  if (auto slash = name.find('/'); slash != std::string::npos) {
-    rest = name.substr(slash + 1);
-    name = name.substr(0, slash);
-  }
-  Room* room = rooms_.Find(name);
-  if (!room) {
-    RespondError(msg, 404, "unknown_room", "no room named " + name);
-    return;
-  }
-  if (!rest.empty()) {
-    if (rest == "restreams" || rest.rfind("restreams/", 0) == 0) {
-      Restreams(msg, method, *room, rest.size() > 10 ? rest.substr(10) : "");
-      return;
-    }
-    if (rest == "hls") {
-      Hls(msg, method, *room);
-      return;
-    }
-    RespondError(msg, 404, "not_found", "no such resource: " + path);
-    return;
-  }
-  if (method == "GET") {
-    Respond(msg, 200, NodeText(RoomJson(*room, true)));
-  } else if (method == "DELETE") {
-    rooms_.Delete(name);
-    soup_server_message_set_status(msg, 204, nullptr);
-  } else {
-    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on a room");
-  }
-}
-
-void HttpApi::Restreams(SoupServerMessage* msg, const std::string& method, Room& room,
-                        const std::string& id) {
-  const RestreamSettings* current = room.composite() ? &room.composite()->settings() : nullptr;
-  if (id.empty() && method == "GET") {
-    auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-    json_builder_begin_object(b.get());
-    json_builder_set_member_name(b.get(), "restreams");
-    json_builder_begin_array(b.get());
-    for (const auto& r : room.Restreams())
-      json_builder_add_value(b.get(), RestreamJson(*r, *room.composite()));
-    json_builder_end_array(b.get());
-    json_builder_end_object(b.get());
-    Respond(msg, 200, NodeText(json_builder_get_root(b.get())));
-    return;
-  }
-  if (id.empty() && method == "POST") {
-    JsonObject* obj = nullptr;
-    auto parser = ParseObjectBody(msg, "{\"url\": \"rtmp://host/app/key\"}", &obj);
-    if (!parser) return;
-    RestreamSettings s = current ? *current : RestreamSettings{};
-    std::string url;
-    std::string bad;
-    JsonNode* n = json_object_get_member(obj, "url");
-    if (!n)
-      bad = "url is required";
-    else if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
-             strlen(json_node_get_string(n)) > 2048)
-      bad = "url must be a string of at most 2048 bytes";
-    else
-      url = json_node_get_string(n);
-    if (bad.empty()) bad = ReadSettings(obj, &s);
-    if (!bad.empty()) {
-      RespondError(msg, 400, "bad_field", bad);
-      return;
-    }
-    if (current && !SameSettings(s, *current)) {
-      RespondSettingsDiffer(msg, *current);
-      return;
-    }
-    std::string error;
-    auto target = room.StartRestream(url, s, &error);
-    if (!target) {
-      RespondError(msg, 400, "bad_field", error);
-      return;
-    }
-    Respond(msg, 201, NodeText(RestreamJson(*target, *room.composite())));
-    return;
-  }
-  if (id.empty()) {
-    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on restreams");
-    return;
-  }
-  auto target = room.FindRestream(id);
-  if (!target) {
-    RespondError(msg, 404, "unknown_restream", "no restream " + id + " in room " + room.name());
-    return;
-  }
-  if (method == "GET") {
-    Respond(msg, 200, NodeText(RestreamJson(*target, *room.composite())));
-  } else if (method == "DELETE") {
-    target.reset();
-    room.StopRestream(id);
-    soup_server_message_set_status(msg, 204, nullptr);
-  } else {
-    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on a restream");
-  }
-}
-
-void HttpApi::Hls(SoupServerMessage* msg, const std::string& method, Room& room) {
-  const RestreamSettings* current = room.composite() ? &room.composite()->settings() : nullptr;
-  if (method == "POST") {
-    if (room.hls()) {
-      RespondError(msg, 409, "hls_running", "HLS is already running in room " + room.name());
-      return;
-    }
-    RestreamSettings s = current ? *current : RestreamSettings{};
-    // The body is optional: no body means the defaults (or the running restreams' settings).
-    SoupMessageBody* body = soup_server_message_get_request_body(msg);
-    if (body->length > 0) {
-      JsonObject* obj = nullptr;
-      auto parser = ParseObjectBody(msg, "{\"width\": 1280, \"height\": 720}", &obj);
-      if (!parser) return;
-      if (std::string bad = ReadSettings(obj, &s); !bad.empty()) {
-        RespondError(msg, 400, "bad_field", bad);
-        return;
-      }
-    }
-    if (current && !SameSettings(s, *current)) {
-      RespondSettingsDiffer(msg, *current);
-      return;
-    }
-    std::string error;
-    HlsOutput* hls = room.StartHls(s, &error);
-    if (!hls) {
-      RespondError(msg, 500, "hls_failed", error);  // the settings were checked above
-      return;
-    }
-    Respond(msg, 201, NodeText(HlsJson(room, *hls, *room.composite())));
-    return;
-  }
-  if (method != "GET" && method != "DELETE") {
-    RespondError(msg, 405, "method_not_allowed", method + " is not allowed on hls");
-    return;
-  }
-  if (!room.hls()) {
-    RespondError(msg, 404, "hls_not_running", "no HLS in room " + room.name());
-    return;
-  }
-  if (method == "GET") {
-    Respond(msg, 200, NodeText(HlsJson(room, *room.hls(), *room.composite())));
-  } else {
-    room.StopHls();
-    soup_server_message_set_status(msg, 204, nullptr);
-  }
+  static_cast<HttpApi*>(data)->rest_.Handle(msg, path);
 }
 
 void HttpApi::HandleWeb(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,

@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "mediagw/gref.h"
+#include "rate_limiter.h"
+#include "rest_api.h"
 #include "room_registry.h"
 #include "signaling_session.h"
 
@@ -15,7 +17,9 @@ namespace mediagw {
 
 class HttpApi {
  public:
-  HttpApi(const Config& config, RoomRegistry& rooms, GMainContext* main);
+  // `keys` null: authentication is off (see docs/security.md for when that is allowed).
+  HttpApi(const Config& config, RoomRegistry& rooms, const auth::KeyStore* keys,
+          GMainContext* main);
   ~HttpApi();
 
   // Binds the configured address; throws std::runtime_error when it cannot.
@@ -31,15 +35,15 @@ class HttpApi {
   static void HandleHealth(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data);
   static void HandleSocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* conn,
                            gpointer data);
-  void Rest(SoupServerMessage* msg, const std::string& method, const std::string& path);
-  void Restreams(SoupServerMessage* msg, const std::string& method, Room& room, const std::string& id);
-  void Hls(SoupServerMessage* msg, const std::string& method, Room& room);
   void ServeFile(SoupServerMessage* msg, const std::string& name);
   void ServeHls(SoupServerMessage* msg, const std::string& rest);
 
   const Config& config_;
   RoomRegistry& rooms_;
+  const auth::KeyStore* const keys_;
   GMainContext* main_;
+  RestApi rest_;
+  RateLimiter joins_;  // joins a minute, per client address
   GRef<SoupServer> server_;
   unsigned port_ = 0;
   std::map<SignalingSession*, std::unique_ptr<SignalingSession>> sessions_;

@@ -10,8 +10,8 @@ signaling::TrackKind ToKind(MediaKind k) {
 }
 }  // namespace
 
-Participant::Participant(std::string id, std::string name, Context ctx, Listener* room, Sink* sink)
-    : id_(std::move(id)), name_(std::move(name)), ctx_(ctx), room_(room), sink_(sink) {
+Participant::Participant(std::string id, Who who, Context ctx, Listener* room, Sink* sink)
+    : id_(std::move(id)), who_(std::move(who)), ctx_(ctx), room_(room), sink_(sink) {
   subscribe_ = SubscribeConnection::Create(ctx_.pipeline, id_, *ctx_.ice, ctx_.main, this);
 }
 
@@ -26,7 +26,7 @@ std::vector<std::shared_ptr<PublishedTrack>> Participant::tracks() const {
 }
 
 signaling::ParticipantInfo Participant::Info() const {
-  signaling::ParticipantInfo info{id_, name_, {}};
+  signaling::ParticipantInfo info{id_, who_.name, {}};
   for (const auto& t : tracks()) info.tracks.push_back({t->id, ToKind(t->kind), t->codec, t->muted});
   return info;
 }

@@ -36,11 +36,21 @@ class Participant final : public PublishConnection::Listener, public SubscribeCo
     GMainContext* main;
   };
 
-  Participant(std::string id, std::string name, Context ctx, Listener* room, Sink* sink);
+  // Who joined: the display name, the token's identity (empty with auth off) and whether they
+  // may receive the others' media (the token's subscribe grant).
+  struct Who {
+    std::string name;
+    std::string identity;
+    bool receives = true;
+  };
+
+  Participant(std::string id, Who who, Context ctx, Listener* room, Sink* sink);
   ~Participant() override;
 
   const std::string& id() const { return id_; }
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return who_.name; }
+  const std::string& identity() const { return who_.identity; }
+  bool receives() const { return who_.receives; }
   Sink* sink() const { return sink_; }
   SubscribeConnection& subscriber() { return *subscribe_; }
   std::vector<std::shared_ptr<PublishedTrack>> tracks() const;
@@ -67,14 +77,14 @@ class Participant final : public PublishConnection::Listener, public SubscribeCo
                  const signaling::RequestId& id);
 
   const std::string id_;
-  const std::string name_;
+  const Who who_;
   const Context ctx_;
   Listener* const room_;
   Sink* const sink_;
   std::shared_ptr<PublishConnection> publish_;  // created by the first publish offer
   std::shared_ptr<SubscribeConnection> subscribe_;
-  bool publish_busy_ = false;
-  bool muted_[2] = {false, false};  // audio, video  // an offer is being answered
+  bool publish_busy_ = false;  // an offer is being answered
+  bool muted_[2] = {false, false};  // audio, video
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

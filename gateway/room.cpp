@@ -73,8 +73,17 @@ void Room::Broadcast(const Participant* except, const std::string& text) {
     if (p.get() != except) p->sink()->Send(text);
 }
 
-Participant* Room::Join(const std::string& display_name, Participant::Sink* sink,
+Participant* Room::Join(const Participant::Who& who, Participant::Sink* sink,
                         const signaling::RequestId& id) {
+  if (!who.identity.empty()) {
+    for (const auto& q : participants_)
+      if (q->identity() == who.identity) {
+        GST_INFO("room %s: %s replaced by a new join of the same identity", name_.c_str(),
+                 q->id().c_str());
+        Remove(q->id(), "replaced");
+        break;
+      }
+  }
   if (participants_.size() >= config_.rooms.max_participants) {
     sink->Send(signaling::Error(ErrorCode::kRoomFull,
                                 "room " + name_ + " is full (" +
@@ -84,16 +93,18 @@ Participant* Room::Join(const std::string& display_name, Participant::Sink* sink
   }
   std::vector<signaling::ParticipantInfo> others = Infos();
   Participant::Context ctx{pipeline_->bin(), &config_.ice, main_};
-  participants_.push_back(std::make_unique<Participant>(NewParticipantId(), display_name, ctx, this, sink));
+  participants_.push_back(std::make_unique<Participant>(NewParticipantId(), who, ctx, this, sink));
   Participant* p = participants_.back().get();
-  GST_INFO("room %s: %s (%s) joined", name_.c_str(), p->id().c_str(), display_name.c_str());
+  GST_INFO("room %s: %s (%s) joined", name_.c_str(), p->id().c_str(), who.name.c_str());
   sink->Send(signaling::Joined(id, name_, p->id(), others, {chat_.begin(), chat_.end()}));
   Broadcast(p, signaling::ParticipantJoined(p->Info()));
-  for (const auto& q : participants_) {
-    if (q.get() == p) continue;
-    for (const auto& t : q->tracks()) p->subscriber().AddTrack(t, q->id());
+  if (p->receives()) {
+    for (const auto& q : participants_) {
+      if (q.get() == p) continue;
+      for (const auto& t : q->tracks()) p->subscriber().AddTrack(t, q->id());
+    }
+    p->subscriber().Negotiate();
   }
-  p->subscriber().Negotiate();
   return p;
 }
 
@@ -159,19 +170,11 @@ void Room::PostChat(Participant& p, const std::string& text, const signaling::Re
   if (id) p.sink()->Send(signaling::Ack(id, "chat"));
 }
 
-std::shared_ptr<RestreamTarget> Room::StartRestream(const std::string& url, const RestreamSettings& settings,
-                                                   std::string* error) {
-  if (url.rfind("rtmp://", 0) != 0 && url.rfind("rtmps://", 0) != 0) {
-    *error = "url must start with rtmp:// or rtmps://";
-    return nullptr;
-  }
-  if (std::string why = CheckRestreamSettings(settings); !why.empty()) {
-    *error = why;
-    return nullptr;
-  }
+std::shared_ptr<RestreamTarget> Room::StartRestream(RtmpDestination destination,
+                                                   const RestreamSettings& settings) {
   EnsureComposite(settings);
   std::string id = "rs" + std::to_string(next_restream_++);
-  auto target = RestreamTarget::Create(id, url, *composite_);
+  auto target = RestreamTarget::Create(id, std::move(destination), *composite_);
   restreams_[id] = target;
   return target;
 }
@@ -204,10 +207,6 @@ void Room::DropCompositeIfUnused() {
 HlsOutput* Room::StartHls(const RestreamSettings& settings, std::string* error) {
   if (hls_) {
     *error = "HLS is already running in this room";
-    return nullptr;
-  }
-  if (std::string why = CheckRestreamSettings(settings); !why.empty()) {
-    *error = why;
     return nullptr;
   }
   hls_ = HlsOutput::Create(config_.hls_dir + "/" + name_, *EnsureComposite(settings), error);
@@ -244,6 +243,7 @@ void Room::OnTrackPublished(Participant& p, const std::shared_ptr<PublishedTrack
   for (const auto& q : participants_) {
     if (q.get() == &p) continue;
     q->sink()->Send(signaling::TrackPublished(p.id(), info));
+    if (!q->receives()) continue;
     q->subscriber().AddTrack(track, p.id());
     q->subscriber().Negotiate();
   }

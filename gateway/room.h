@@ -35,8 +35,9 @@ class Room final : public Participant::Listener {
   size_t size() const { return participants_.size(); }
   RoomPipeline& pipeline() { return *pipeline_; }
 
-  // Adds a participant and answers `joined`, or answers an error and returns null.
-  Participant* Join(const std::string& display_name, Participant::Sink* sink,
+  // Adds a participant and answers `joined`, or answers an error and returns null. Someone
+  // already in the room with the same identity is replaced (told `left`, reason "replaced").
+  Participant* Join(const Participant::Who& who, Participant::Sink* sink,
                     const signaling::RequestId& id);
   // The participant left or its connection closed: it is not told again.
   void Leave(const std::string& participant_id);
@@ -50,17 +51,18 @@ class Room final : public Participant::Listener {
   static constexpr size_t kChatHistory = 100;
   std::vector<signaling::ParticipantInfo> Infos() const;
 
-  // Restreams (RTMP): all share one composite, made with the first and its settings, dropped
-  // with the last. Start answers null and why when the request cannot be met.
-  std::shared_ptr<RestreamTarget> StartRestream(const std::string& url, const RestreamSettings& settings,
-                                                std::string* error);
+  // Restreams (RTMP): all share one composite, made with the first and its settings (checked by
+  // the caller: CheckRestreamSettings, and the same as a running composite's), dropped with the
+  // last. The destination was checked too (docs/security.md).
+  std::shared_ptr<RestreamTarget> StartRestream(RtmpDestination destination,
+                                                const RestreamSettings& settings);
   bool StopRestream(const std::string& id);
   std::shared_ptr<RestreamTarget> FindRestream(const std::string& id) const;
   std::vector<std::shared_ptr<RestreamTarget>> Restreams() const;
   const Composite* composite() const { return composite_.get(); }
 
-  // HLS of the same composite, into config.hls_dir/ROOM; Start answers null and why when the
-  // request cannot be met (the composite's settings are the ones given, as for restreams).
+  // HLS of the same composite, into config.hls_dir/ROOM, with settings checked as for restreams;
+  // Start answers null and why when the pipeline cannot be made.
   HlsOutput* StartHls(const RestreamSettings& settings, std::string* error);
   bool StopHls();  // removes its files
   HlsOutput* hls() const { return hls_.get(); }

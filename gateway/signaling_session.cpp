@@ -10,9 +10,13 @@ namespace mediagw {
 using signaling::ErrorCode;
 using signaling::MessageType;
 
-SignalingSession::SignalingSession(SoupWebsocketConnection* conn, RoomRegistry& rooms,
+SignalingSession::SignalingSession(SoupWebsocketConnection* conn, Context ctx,
                                    ClosedHandler on_closed)
-    : conn_(GRef<SoupWebsocketConnection>::Ref(conn)), rooms_(rooms), on_closed_(std::move(on_closed)) {
+    : conn_(GRef<SoupWebsocketConnection>::Ref(conn)),
+      ctx_(std::move(ctx)),
+      rooms_(*ctx_.rooms),
+      on_closed_(std::move(on_closed)),
+      chat_(ctx_.limits->chat_per_10s, 10 * G_USEC_PER_SEC) {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
     GST_DEBUG_CATEGORY_INIT(mediagw_signaling_debug, "mediagw-signaling", 0, "signaling sessions");
@@ -95,21 +99,7 @@ void SignalingSession::Handle(const std::string& text) {
   }
   const signaling::ClientMessage& m = *parsed.message;
   if (m.type == MessageType::kJoin) {
-    if (!room_.empty()) {
-      Send(signaling::Error(ErrorCode::kAlreadyJoined, "already in room " + room_, m.id));
-      return;
-    }
-    Room* room = nullptr;
-    if (rooms_.Create(m.room, false, &room) == RoomRegistry::CreateResult::kLimit) {
-      Send(signaling::Error(ErrorCode::kRoomFull, "this gateway has reached its room limit", m.id));
-      return;
-    }
-    if (Participant* p = room->Join(m.name, this, m.id)) {
-      room_ = m.room;
-      participant_id_ = p->id();
-    } else if (room->size() == 0 && !room->persistent()) {
-      rooms_.Delete(m.room);
-    }
+    Join(m);
     return;
   }
   Participant* p = CurrentParticipant();
@@ -119,10 +109,10 @@ void SignalingSession::Handle(const std::string& text) {
   }
   switch (m.type) {
     case MessageType::kPublish:
-      p->Publish(m.sdp, m.id);
+      if (Granted(auth::kPublish, "publish", m.id)) p->Publish(m.sdp, m.id);
       break;
     case MessageType::kSubscribeAnswer:
-      p->AnswerSubscribe(m.sdp, m.id);
+      if (Granted(auth::kSubscribe, "subscribe", m.id)) p->AnswerSubscribe(m.sdp, m.id);
       break;
     case MessageType::kIce:
       p->AddCandidate(m.connection, m.mline_index, m.candidate, m.id);
@@ -133,6 +123,14 @@ void SignalingSession::Handle(const std::string& text) {
                                    m.muted, m.id);
       break;
     case MessageType::kChat:
+      if (!Granted(auth::kChat, "chat", m.id)) break;
+      if (!chat_.Allow("")) {
+        Send(signaling::Error(ErrorCode::kRateLimited,
+                              "more than " + std::to_string(chat_.limit()) +
+                                  " chat messages in 10 s ([limits] chat_per_10s)",
+                              m.id));
+        break;
+      }
       rooms_.Find(room_)->PostChat(*p, m.text, m.id);
       break;
     case MessageType::kLeave:
@@ -141,6 +139,70 @@ void SignalingSession::Handle(const std::string& text) {
       break;
     case MessageType::kJoin:
       break;
+  }
+}
+
+bool SignalingSession::Granted(auth::Grant grant, const char* what,
+                               const signaling::RequestId& id) {
+  if (grants_ & (grant | auth::kAdmin)) return true;
+  Send(signaling::Error(ErrorCode::kForbidden,
+                        std::string("your token does not allow ") + what + " in this room", id));
+  return false;
+}
+
+void SignalingSession::Join(const signaling::ClientMessage& m) {
+  if (!room_.empty()) {
+    Send(signaling::Error(ErrorCode::kAlreadyJoined, "already in room " + room_, m.id));
+    return;
+  }
+  std::string name = m.name, identity;
+  unsigned grants = auth::kAllGrants;
+  if (ctx_.keys) {
+    if (m.token.empty()) {
+      Send(signaling::Error(ErrorCode::kUnauthorized, "join needs a token", m.id));
+      return;
+    }
+    auth::VerifyResult v = auth::Verify(m.token, *ctx_.keys, g_get_real_time() / G_USEC_PER_SEC);
+    if (!v.claims) {
+      GST_INFO("join refused (%s): %s", ctx_.address.c_str(), v.error.c_str());
+      Send(signaling::Error(ErrorCode::kUnauthorized, v.error, m.id));
+      return;
+    }
+    if (!v.claims->CoversRoom(m.room)) {
+      Send(signaling::Error(ErrorCode::kForbidden, "your token is for another room", m.id));
+      return;
+    }
+    if (!v.claims->Allows(m.room, auth::kJoin)) {
+      Send(signaling::Error(ErrorCode::kForbidden, "your token does not allow joining", m.id));
+      return;
+    }
+    if (v.claims->identity.empty()) {
+      Send(signaling::Error(ErrorCode::kUnauthorized, "a join token needs a sub (identity)", m.id));
+      return;
+    }
+    identity = v.claims->identity;
+    grants = v.claims->grants & auth::kAdmin ? auth::kAllGrants : v.claims->grants;
+    if (!v.claims->name.empty()) name = v.claims->name;  // the token's name is the one vouched for
+  }
+  if (!ctx_.joins->Allow(ctx_.address)) {
+    Send(signaling::Error(ErrorCode::kRateLimited,
+                          "more than " + std::to_string(ctx_.joins->limit()) +
+                              " joins a minute from your address ([limits] joins_per_minute)",
+                          m.id));
+    return;
+  }
+  Room* room = nullptr;
+  if (rooms_.Create(m.room, false, &room) == RoomRegistry::CreateResult::kLimit) {
+    Send(signaling::Error(ErrorCode::kRoomFull, "this gateway has reached its room limit", m.id));
+    return;
+  }
+  Participant::Who who{name, identity, (grants & auth::kSubscribe) != 0};
+  if (Participant* p = room->Join(who, this, m.id)) {
+    room_ = m.room;
+    participant_id_ = p->id();
+    grants_ = grants;
+  } else if (room->size() == 0 && !room->persistent()) {
+    rooms_.Delete(m.room);
   }
 }
 

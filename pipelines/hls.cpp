@@ -55,9 +55,8 @@ bool HlsOutput::Start(std::string* error) {
   std::string desc = "hlssink2 name=hls target-duration=" + std::to_string(kSegmentSeconds) +
                      " playlist-length=" + std::to_string(kPlaylistLength) +
                      " max-files=" + std::to_string(kPlaylistLength + 4) +
-                     " send-keyframe-requests=false location=\"" + dir_ +
-                     "/segment%05d.ts\" playlist-location=\"" + dir_ +
-                     "/index.m3u8\" appsrc name=src is-live=true format=time max-bytes=8000000 "
+                     " send-keyframe-requests=false appsrc name=src is-live=true format=time "
+                     "max-bytes=8000000 "
                      "leaky-type=downstream ! "
                      "flvdemux name=demux demux.video ! queue name=vqueue " +
                      kQueue +
@@ -71,6 +70,10 @@ bool HlsOutput::Start(std::string* error) {
     return false;
   }
   pipeline_ = GRef<GstElement>::Ref(p);
+  // Paths are property values, not part of the description.
+  auto hls = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(p), "hls"));
+  g_object_set(hls.get(), "location", (dir_ + "/segment%05d.ts").c_str(), "playlist-location",
+               (dir_ + "/index.m3u8").c_str(), NULL);
   // Both streams start at the first keyframe: earlier video cannot be decoded, and earlier audio
   // would make a first segment of a few milliseconds that some players refuse.
   auto vqueue = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(p), "vqueue"));

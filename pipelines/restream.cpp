@@ -532,9 +532,10 @@ void Composite::RemoveOutput(int id) {
 
 /* ---- RestreamTarget ---- */
 
-std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::string url,
+std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, RtmpDestination destination,
                                                        Composite& composite) {
-  std::shared_ptr<RestreamTarget> t(new RestreamTarget(std::move(id), std::move(url), composite));
+  std::shared_ptr<RestreamTarget> t(
+      new RestreamTarget(std::move(id), std::move(destination), composite));
   std::weak_ptr<Feed> feed = t->feed_;
   t->output_ = composite.AddOutput([feed](GstSample* sample) {
     auto f = feed.lock();
@@ -551,8 +552,8 @@ std::shared_ptr<RestreamTarget> RestreamTarget::Create(std::string id, std::stri
   return t;
 }
 
-RestreamTarget::RestreamTarget(std::string id, std::string url, Composite& composite)
-    : id_(std::move(id)), url_(std::move(url)), composite_(composite) {
+RestreamTarget::RestreamTarget(std::string id, RtmpDestination destination, Composite& composite)
+    : id_(std::move(id)), destination_(std::move(destination)), composite_(composite) {
   InitDebug();
 }
 
@@ -576,25 +577,42 @@ const char* RestreamTarget::StateName(State s) {
   return "";
 }
 
+// Built element by element: the URL is a property value, never part of a description.
 void RestreamTarget::Start() {
-  std::string error;
-  GstElement* p = gst_parse_launch(
-      ("appsrc name=src is-live=true format=time max-bytes=8000000 leaky-type=downstream ! "
-       "rtmp2sink name=sink sync=false async=false location=\"" +
-       url_ + "\"")
-          .c_str(),
-      nullptr);
-  if (!p) {
-    OnError("cannot build the RTMP pipeline");
+  auto p = GRef<GstElement>::Ref(gst_pipeline_new(("restream-" + id_).c_str()));
+  GstElement* src = gst_element_factory_make("appsrc", "src");
+  GstElement* sink = gst_element_factory_make("rtmp2sink", "sink");
+  if (!src || !sink) {
+    if (src) gst_object_unref(src);
+    if (sink) gst_object_unref(sink);
+    OnError("cannot build the RTMP pipeline (appsrc or rtmp2sink missing)");
     return;
   }
-  pipeline_ = GRef<GstElement>::Ref(p);
-  auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(p));
+  g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "max-bytes", guint64(8000000),
+               NULL);
+  gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
+  g_object_set(sink, "sync", FALSE, "async", FALSE, "location", destination_.url.c_str(), NULL);
+  gst_bin_add_many(GST_BIN(p.get()), src, sink, NULL);
+  if (!gst_element_link(src, sink)) {
+    OnError("cannot link the RTMP pipeline");
+    return;
+  }
+  pipeline_ = p;
+  auto bus = GRef<GstBus>::Adopt(gst_element_get_bus(p.get()));
   bus_watch_ = gst_bus_add_watch(bus.get(), OnBus, this);
-  gst_element_set_state(p, GST_STATE_PLAYING);
-  auto appsrc = GRef<GstElement>::Adopt(gst_bin_get_by_name(GST_BIN(p), "src"));
+  gst_element_set_state(p.get(), GST_STATE_PLAYING);
   std::lock_guard lock(feed_->mutex);
-  feed_->appsrc = appsrc;
+  feed_->appsrc = GRef<GstElement>::Ref(src);
+}
+
+// Text from the server or rtmp2sink may echo the URL or the key: they never leave as they are.
+std::string RestreamTarget::Scrub(std::string text) const {
+  for (const std::string& secret : destination_.secrets) {
+    if (secret.size() < 2) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+      text.replace(at, secret.size(), "***");
+  }
+  return text;
 }
 
 guint64 RestreamTarget::bytes_sent() const {
@@ -651,19 +669,21 @@ void RestreamTarget::Stop() {
   state_ = State::kStopped;
 }
 
-void RestreamTarget::OnError(const std::string& message) {
+void RestreamTarget::OnError(const std::string& raw) {
+  std::string message = Scrub(raw);
   last_error_ = message;
   Teardown(false);
   if (!ever_live_) {
     // Never accepted (bad URL, refused key, nothing listening): fail fast.
     state_ = State::kFailed;
-    GST_WARNING("restream %s to %s failed: %s", id_.c_str(), url_.c_str(), message.c_str());
+    GST_WARNING("restream %s to %s failed: %s", id_.c_str(), destination_.redacted.c_str(),
+                message.c_str());
     return;
   }
   state_ = State::kReconnecting;
   reconnects_++;
-  GST_WARNING("restream %s to %s dropped (%s); reconnecting in %u s", id_.c_str(), url_.c_str(),
-              message.c_str(), backoff_s_);
+  GST_WARNING("restream %s to %s dropped (%s); reconnecting in %u s", id_.c_str(),
+              destination_.redacted.c_str(), message.c_str(), backoff_s_);
   retry_ = g_timeout_add_seconds(
       backoff_s_,
       [](gpointer data) -> gboolean {
@@ -698,7 +718,7 @@ gboolean RestreamTarget::OnTick(gpointer data) {
     self->ever_live_ = true;
     self->backoff_s_ = 1;
     self->live_since_us_ = g_get_monotonic_time();
-    GST_INFO("restream %s to %s is live", self->id_.c_str(), self->url_.c_str());
+    GST_INFO("restream %s to %s is live", self->id_.c_str(), self->destination_.redacted.c_str());
   }
   return G_SOURCE_CONTINUE;
 }

@@ -101,12 +101,21 @@ class Composite {
   int next_output_ = 1;
 };
 
+// Where a target sends, as the gateway checked it: the URL for rtmp2sink (it holds the stream
+// key, so it is never shown), the form that may be shown, and the secret parts to scrub from any
+// text that could echo them (an error from the server).
+struct RtmpDestination {
+  std::string url;
+  std::string redacted;
+  std::vector<std::string> secrets;
+};
+
 // One RTMP target. Lives on the main context.
 class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
  public:
   enum class State { kStarting, kLive, kReconnecting, kFailed, kStopped };
 
-  static std::shared_ptr<RestreamTarget> Create(std::string id, std::string url,
+  static std::shared_ptr<RestreamTarget> Create(std::string id, RtmpDestination destination,
                                                 Composite& composite);
   ~RestreamTarget();
 
@@ -117,7 +126,8 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
   static void FinishStopping();
 
   const std::string& id() const { return id_; }
-  const std::string& url() const { return url_; }
+  // The URL with its userinfo, query and stream key as ***: the only form responses and logs see.
+  const std::string& redacted_url() const { return destination_.redacted; }
   State state() const { return state_; }
   static const char* StateName(State s);
   guint64 bytes_sent() const;
@@ -126,16 +136,17 @@ class RestreamTarget : public std::enable_shared_from_this<RestreamTarget> {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  RestreamTarget(std::string id, std::string url, Composite& composite);
+  RestreamTarget(std::string id, RtmpDestination destination, Composite& composite);
   void Start();
   // Drops the current connection; with send_end, after sending it the end of the stream.
   void Teardown(bool send_end);
   void OnError(const std::string& message);
+  std::string Scrub(std::string text) const;
   static gboolean OnBus(GstBus*, GstMessage* message, gpointer data);
   static gboolean OnTick(gpointer data);
 
   const std::string id_;
-  const std::string url_;
+  const RtmpDestination destination_;
   Composite& composite_;
   int output_ = 0;
   // Where the composite's streaming thread pushes: the current connection's appsrc, or none.

@@ -6,19 +6,11 @@
 #include <cstring>
 #include <span>
 
+#include "fields.h"
 #include "mediagw/gref.h"
 
 namespace mediagw::signaling {
 namespace {
-
-enum class FieldKind { kString, kInt, kBool };
-
-struct FieldSpec {
-  const char* name;
-  FieldKind kind;
-  bool required;
-  std::size_t max_len;  // strings: bytes; ints: largest value
-};
 
 struct MessageSpec {
   const char* name;
@@ -29,25 +21,27 @@ struct MessageSpec {
 constexpr std::size_t kMaxId = 64;
 constexpr std::size_t kMaxSdp = 60000;
 constexpr std::size_t kMaxCandidate = 1024;
+constexpr std::size_t kMaxToken = 4096;
 
 constexpr FieldSpec kJoinFields[] = {
-    {"room", FieldKind::kString, true, 64},
-    {"name", FieldKind::kString, true, 256},
+    {.name = "room", .kind = FieldKind::kString, .required = true, .max_len = 64},
+    {.name = "name", .kind = FieldKind::kString, .required = true, .max_len = 256},
+    {.name = "token", .kind = FieldKind::kString, .max_len = kMaxToken},
 };
 constexpr FieldSpec kSdpFields[] = {
-    {"sdp", FieldKind::kString, true, kMaxSdp},
+    {.name = "sdp", .kind = FieldKind::kString, .required = true, .max_len = kMaxSdp},
 };
 constexpr FieldSpec kIceFields[] = {
-    {"connection", FieldKind::kString, true, 16},
-    {"candidate", FieldKind::kString, true, kMaxCandidate},
-    {"sdp_mline_index", FieldKind::kInt, true, 255},
+    {.name = "connection", .kind = FieldKind::kString, .required = true, .max_len = 16},
+    {.name = "candidate", .kind = FieldKind::kString, .required = true, .max_len = kMaxCandidate},
+    {.name = "sdp_mline_index", .kind = FieldKind::kInt, .required = true, .min = 0, .max = 255},
 };
 constexpr FieldSpec kChatFields[] = {
-    {"text", FieldKind::kString, true, kMaxChatBytes},
+    {.name = "text", .kind = FieldKind::kString, .required = true, .max_len = kMaxChatBytes},
 };
 constexpr FieldSpec kMuteFields[] = {
-    {"kind", FieldKind::kString, true, 8},
-    {"muted", FieldKind::kBool, true, 0},
+    {.name = "kind", .kind = FieldKind::kString, .required = true, .max_len = 8},
+    {.name = "muted", .kind = FieldKind::kBool, .required = true},
 };
 
 constexpr MessageSpec kSpecs[] = {
@@ -64,26 +58,6 @@ ParseResult Fail(ErrorCode code, std::string message, std::optional<std::string>
   return ParseResult{std::nullopt, ParseError{code, std::move(message), std::move(id)}};
 }
 
-const char* KindName(FieldKind k) {
-  switch (k) {
-    case FieldKind::kString: return "a string";
-    case FieldKind::kInt: return "an integer";
-    case FieldKind::kBool: return "a boolean";
-  }
-  return "?";
-}
-
-bool HasKind(JsonNode* node, FieldKind kind) {
-  if (!JSON_NODE_HOLDS_VALUE(node)) return false;
-  GType t = json_node_get_value_type(node);
-  switch (kind) {
-    case FieldKind::kString: return t == G_TYPE_STRING;
-    case FieldKind::kInt: return t == G_TYPE_INT64;
-    case FieldKind::kBool: return t == G_TYPE_BOOLEAN;
-  }
-  return false;
-}
-
 // Stores one validated field into the message.
 void Store(ClientMessage& m, const FieldSpec& f, JsonNode* node) {
   std::string_view name = f.name;
@@ -94,6 +68,7 @@ void Store(ClientMessage& m, const FieldSpec& f, JsonNode* node) {
     else if (name == "sdp") m.sdp = std::move(v);
     else if (name == "candidate") m.candidate = std::move(v);
     else if (name == "text") m.text = std::move(v);
+    else if (name == "token") m.token = std::move(v);
     else if (name == "connection") m.connection = v == "subscribe" ? Connection::kSubscribe : Connection::kPublish;
     else if (name == "kind") m.kind = v == "video" ? TrackKind::kVideo : TrackKind::kAudio;
   } else if (f.kind == FieldKind::kInt) {
@@ -137,6 +112,9 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kBadSdp: return "bad_sdp";
     case ErrorCode::kUnknownRoom: return "unknown_room";
     case ErrorCode::kBusy: return "busy";
+    case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kForbidden: return "forbidden";
+    case ErrorCode::kRateLimited: return "rate_limited";
     case ErrorCode::kInternal: return "internal";
   }
   return "internal";
@@ -185,13 +163,14 @@ ParseResult Parse(std::string_view text) {
 
   std::optional<std::string> id;
   if (JsonNode* id_node = json_object_get_member(obj, "id")) {
-    if (!HasKind(id_node, FieldKind::kString) || strlen(json_node_get_string(id_node)) > kMaxId)
+    if (!JSON_NODE_HOLDS_VALUE(id_node) || json_node_get_value_type(id_node) != G_TYPE_STRING ||
+        strlen(json_node_get_string(id_node)) > kMaxId)
       return Fail(ErrorCode::kBadField, "id must be a string of at most 64 bytes");
     id = json_node_get_string(id_node);
   }
   JsonNode* type_node = json_object_get_member(obj, "type");
   if (!type_node) return Fail(ErrorCode::kMissingField, "missing field: type", id);
-  if (!HasKind(type_node, FieldKind::kString))
+  if (!JSON_NODE_HOLDS_VALUE(type_node) || json_node_get_value_type(type_node) != G_TYPE_STRING)
     return Fail(ErrorCode::kBadField, "type must be a string", id);
   std::string_view type = json_node_get_string(type_node);
 
@@ -206,24 +185,12 @@ ParseResult Parse(std::string_view text) {
   ClientMessage m{};
   m.type = spec->type;
   m.id = id;
+  if (auto problem = CheckFields(obj, spec->fields, false))
+    return Fail(problem->missing ? ErrorCode::kMissingField : ErrorCode::kBadField,
+                problem->message, id);
   for (const FieldSpec& f : spec->fields) {
-    JsonNode* node = json_object_get_member(obj, f.name);
-    if (!node || JSON_NODE_HOLDS_NULL(node)) {
-      if (f.required) return Fail(ErrorCode::kMissingField, std::string("missing field: ") + f.name, id);
-      continue;
-    }
-    if (!HasKind(node, f.kind))
-      return Fail(ErrorCode::kBadField, std::string(f.name) + " must be " + KindName(f.kind), id);
-    if (f.kind == FieldKind::kString && strlen(json_node_get_string(node)) > f.max_len)
-      return Fail(ErrorCode::kBadField,
-                  std::string(f.name) + " is longer than " + std::to_string(f.max_len) + " bytes",
-                  id);
-    if (f.kind == FieldKind::kInt) {
-      gint64 v = json_node_get_int(node);
-      if (v < 0 || static_cast<std::size_t>(v) > f.max_len)
-        return Fail(ErrorCode::kBadField,
-                    std::string(f.name) + " must be 0.." + std::to_string(f.max_len), id);
-    }
+    JsonNode* node = Member(obj, f);
+    if (!node) continue;
     if (auto why = CheckValue(f, node)) return Fail(ErrorCode::kBadField, *why, id);
     Store(m, f, node);
   }

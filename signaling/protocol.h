@@ -46,6 +46,9 @@ enum class ErrorCode {
   kBadSdp,
   kUnknownRoom,
   kBusy,
+  kUnauthorized,  // no token, or one that does not verify
+  kForbidden,     // a good token without the room or the grant
+  kRateLimited,
   kInternal,
 };
 const char* ErrorCodeName(ErrorCode code);
@@ -56,6 +59,7 @@ struct ClientMessage {
   // join
   std::string room;
   std::string name;
+  std::string token;  // empty when the client sent none
   // publish, subscribe_answer
   std::string sdp;
   // ice

@@ -17,6 +17,9 @@
 namespace mediagw::testing {
 namespace {
 
+// nginx runs on loopback, which a gateway refuses as a target by default.
+const std::string kRestreamConfig = "[restream]\nallow_private_targets=true\n";
+
 unsigned FreeTcpPort() {
   GErrorPtr err;
   auto* socket =
@@ -148,7 +151,7 @@ class RestreamTest : public ::testing::Test {
 TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoesOn) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
-  GatewayProcess gw;
+  GatewayProcess gw(kRestreamConfig, GatewayProcess::Auth::kOn);
   ClientProcess a(gw.ws_url(),
                   {"--room", "show", "--name", "A", "--duration", "35", "--no-decode"});
   ClientProcess b(gw.ws_url(),
@@ -230,7 +233,7 @@ TEST_F(RestreamTest, TwoTargetsGetH264AtTheRequestedSizeAndAacWhileTheMeetingGoe
 }
 
 TEST_F(RestreamTest, BadRequestsAreRefusedAndAnUnreachableTargetFailsWithAReason) {
-  GatewayProcess gw;
+  GatewayProcess gw(kRestreamConfig, GatewayProcess::Auth::kOn);
   std::string body, none;
   const std::string rooms = gw.http_url() + "/v1/rooms";
   unsigned status = 0;
@@ -305,7 +308,8 @@ bool ParsePlaylist(const std::string& text, double* target,
 
 TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesIt) {
   TempDir hls_root;
-  GatewayProcess gw("[hls]\ndir=" + hls_root.path() + "\n");
+  GatewayProcess gw(kRestreamConfig + "[hls]\ndir=" + hls_root.path() + "\n",
+                    GatewayProcess::Auth::kOn);
   ClientProcess a(gw.ws_url(), {"--room", "tv", "--name", "A", "--duration", "40", "--no-decode"});
   g_usleep(2 * G_USEC_PER_SEC);
   const std::string api = gw.http_url() + "/v1/rooms/tv/hls";
@@ -385,7 +389,7 @@ TEST_F(RestreamTest, HlsServesAValidPlaylistWhoseSegmentsDecodeAndDeleteRemovesI
 // the first becomes the speaker (shown in the API). A room with nobody in it shows a placeholder,
 // not a black picture.
 TEST_F(RestreamTest, SpeakerLayoutFollowsTheLoudParticipantAndAnEmptyRoomShowsAPlaceholder) {
-  GatewayProcess gw;
+  GatewayProcess gw(kRestreamConfig, GatewayProcess::Auth::kOn);
   std::string body, none;
   ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms", R"({"name":"nobody"})", &body), 201u);
   ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms/nobody/hls",
@@ -462,7 +466,7 @@ std::vector<double> Onsets(const std::vector<std::pair<double, double>>& series,
 TEST_F(RestreamTest, FlashAndBeepArriveWithin100msOfEachOtherAfterAMinute) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
-  GatewayProcess gw;
+  GatewayProcess gw(kRestreamConfig, GatewayProcess::Auth::kOn);
   ClientProcess flash(gw.ws_url(), {"--room", "sync", "--name", "Flash", "--pattern", "flash",
                                     "--publish-only", "--duration", "90"});
   g_usleep(2 * G_USEC_PER_SEC);
@@ -531,7 +535,8 @@ TEST_F(RestreamTest, StartStopCyclesLeaveNoThreadSocketOrFileAndAFailedTargetHar
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.Listening());
   TempDir hls_root;
-  GatewayProcess gw("[hls]\ndir=" + hls_root.path() + "\n");
+  GatewayProcess gw(kRestreamConfig + "[hls]\ndir=" + hls_root.path() + "\n",
+                    GatewayProcess::Auth::kOn);
   std::string body, none;
   ASSERT_EQ(HttpRequest("POST", gw.http_url() + "/v1/rooms", R"({"name":"cyc"})", &body), 201u);
   ClientProcess a(gw.ws_url(), {"--room", "cyc", "--name", "A", "--duration", "90", "--no-decode"});

@@ -26,7 +26,7 @@ TEST(RoomPipeline, ForwardingPathHoldsNoDecoderOrEncoder) {
   config.listen_port = 0;
   config.ice.local_addresses = {"127.0.0.1"};
   RoomRegistry rooms(config, g_main_context_default());
-  HttpApi api(config, rooms, g_main_context_default());
+  HttpApi api(config, rooms, nullptr, g_main_context_default());
   api.Listen();
 
   testing::ClientProcess pair("ws://127.0.0.1:" + std::to_string(api.port()),

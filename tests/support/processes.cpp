@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <stdexcept>
+
+#include "auth.h"
 #include <utility>
 
 namespace mediagw::testing {
@@ -106,9 +108,34 @@ std::string TempDir::Write(const std::string& name, const std::string& contents)
   return file;
 }
 
-GatewayProcess::GatewayProcess(const std::string& extra_config) {
-  std::string config =
-      dir_.Write("mediagw.ini", "[ice]\nlocal_addresses=127.0.0.1\n" + extra_config);
+namespace {
+std::string g_default_token;  // while an Auth::kOn gateway runs
+}  // namespace
+
+std::string GatewayProcess::Token(const std::string& room, const std::string& grants,
+                                  const std::string& identity, gint64 ttl_s) {
+  auth::Claims c;
+  c.key = kTestApiKey;
+  c.room = room;
+  c.identity = identity;
+  std::string error;
+  c.grants = auth::ParseGrantList(grants, &error).value_or(0);
+  return auth::Mint(kTestApiSecret, c, g_get_real_time() / G_USEC_PER_SEC, ttl_s);
+}
+
+GatewayProcess::GatewayProcess(const std::string& extra_config, Auth auth)
+    : auth_(auth == Auth::kOn) {
+  std::string auth_config;
+  if (auth_) {
+    std::string keys = dir_.Write("keys", std::string(kTestApiKey) + ": " + kTestApiSecret + "\n");
+    auth_config = "[auth]\nkeys_file=" + keys + "\n";
+    g_default_token = Token("*", "admin");
+    g_setenv("MEDIAGW_API_KEY", kTestApiKey, TRUE);
+    g_setenv("MEDIAGW_API_SECRET", kTestApiSecret, TRUE);
+  }
+  // (The keys go in the config file: an extra_config with its own [auth] comes after it.)
+  std::string config = dir_.Write(
+      "mediagw.ini", auth_config + "[ice]\nlocal_addresses=127.0.0.1\n" + extra_config);
   proc_ = Spawn(
       {Env("MEDIAGW_BIN", "build/gateway/mediagw"), "--listen", "127.0.0.1:0", "--config", config},
       dir_.path() + "/out.log", dir_.path() + "/err.log",
@@ -130,6 +157,11 @@ GatewayProcess::GatewayProcess(const std::string& extra_config) {
 
 GatewayProcess::~GatewayProcess() {
   Stop();
+  if (auth_) {
+    g_default_token.clear();
+    g_unsetenv("MEDIAGW_API_KEY");
+    g_unsetenv("MEDIAGW_API_SECRET");
+  }
 }
 
 int GatewayProcess::pid() const {
@@ -199,7 +231,7 @@ void ClientProcess::Kill() {
 }
 
 unsigned HttpRequest(const std::string& method, const std::string& url, const std::string& body,
-                     std::string* response) {
+                     std::string* response, std::optional<std::string> token) {
   // A gateway that does not answer in 30 s is hung: fail then, not after libsoup's 60 s.
   auto session = GRef<SoupSession>::Adopt(soup_session_new_with_options("timeout", 30, nullptr));
   auto msg = GRef<SoupMessage>::Adopt(soup_message_new(method.c_str(), url.c_str()));
@@ -207,6 +239,10 @@ unsigned HttpRequest(const std::string& method, const std::string& url, const st
     auto bytes = GRef<GBytes>::Adopt(g_bytes_new(body.data(), body.size()));
     soup_message_set_request_body_from_bytes(msg.get(), "application/json", bytes.get());
   }
+  std::string bearer = token ? *token : g_default_token;
+  if (!bearer.empty())
+    soup_message_headers_replace(soup_message_get_request_headers(msg.get()), "Authorization",
+                                 ("Bearer " + bearer).c_str());
   auto reply =
       GRef<GBytes>::Adopt(soup_session_send_and_read(session.get(), msg.get(), nullptr, nullptr));
   if (response) {

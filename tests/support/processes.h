@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,25 @@ class TempDir {
   std::string path_;
 };
 
+// The API key of gateways started with Auth::kOn.
+inline constexpr const char* kTestApiKey = "testkey";
+inline constexpr const char* kTestApiSecret = "test-secret-do-not-use-0123456789abcdef";
+
 class GatewayProcess {
  public:
+  // kOn: the gateway gets kTestApiKey (a keys file); while it runs, HttpRequest sends an admin
+  // token for "*" unless told otherwise, and MEDIAGW_API_KEY/SECRET are set in this process so
+  // that mediagw-client children mint their own join tokens.
+  enum class Auth { kOff, kOn };
+
   // Starts build/gateway/mediagw on 127.0.0.1 with a free port and ICE on loopback; `extra_config`
   // is appended to the GKeyFile. Waits until it listens.
-  explicit GatewayProcess(const std::string& extra_config = "");
+  explicit GatewayProcess(const std::string& extra_config = "", Auth auth = Auth::kOff);
   ~GatewayProcess();
+
+  // A token of kTestApiKey for `room` ("*": every room).
+  static std::string Token(const std::string& room, const std::string& grants,
+                           const std::string& identity = "", gint64 ttl_s = 600);
 
   unsigned port() const { return port_; }
   std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
@@ -44,6 +58,7 @@ class GatewayProcess {
   TempDir dir_;
   GRef<GSubprocess> proc_;
   unsigned port_ = 0;
+  bool auth_ = false;
 };
 
 class ClientProcess {
@@ -63,9 +78,10 @@ class ClientProcess {
   gint64 started_us_;
 };
 
-// Blocking HTTP request to the gateway; returns the status, body in *body.
+// Blocking HTTP request to the gateway; returns the status, body in *body. `token`: the bearer
+// token to send ("" for none); by default the admin token of a running Auth::kOn gateway.
 unsigned HttpRequest(const std::string& method, const std::string& url, const std::string& body,
-                     std::string* response);
+                     std::string* response, std::optional<std::string> token = std::nullopt);
 // Parses JSON text (null on error).
 GRef<JsonNode> ParseJson(const std::string& text);
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   gchar* server = nullptr;
   gchar* room = nullptr;
   gchar* name = nullptr;
+  gchar* token = nullptr;
   gint participants = 1;
   gdouble duration = 10;
   gboolean publish_only = FALSE, subscribe_only = FALSE, no_decode = FALSE;
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
       {"server", 's', 0, G_OPTION_ARG_STRING, &server, "Gateway URL (default ws://127.0.0.1:8080)", "URL"},
       {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "Room to join (default demo)", "ROOM"},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name prefix (default bot)", "NAME"},
+      {"token", 't', 0, G_OPTION_ARG_STRING, &token,
+       "Join with this token (with auth on; or set MEDIAGW_API_KEY and MEDIAGW_API_SECRET to mint "
+       "one per participant)", "TOKEN"},
       {"participants", 'n', 0, G_OPTION_ARG_INT, &participants, "Participants in this process (default 1)", "N"},
       {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds to stay (default 10)", "SECONDS"},
       {"publish-only", 0, 0, G_OPTION_ARG_NONE, &publish_only, "Publish, subscribe to nothing", nullptr},
@@ -59,6 +63,10 @@ int main(int argc, char** argv) {
   Options options;
   if (server) options.server = server;
   if (room) options.room = room;
+  if (token) options.token = token;
+  g_free(token);
+  if (const char* k = g_getenv("MEDIAGW_API_KEY")) options.api_key = k;
+  if (const char* s = g_getenv("MEDIAGW_API_SECRET")) options.api_secret = s;
   options.publish = !subscribe_only;
   options.subscribe = !publish_only;
   options.decode = !no_decode;

@@ -15,8 +15,13 @@ std::string GetString(JsonObject* o, const char* name) {
 
 class MediagwChannel final : public SignalingChannel {
  public:
-  MediagwChannel(std::string server, SoupSession* session, Listener* listener, std::string trace)
-      : server_(std::move(server)), session_(session), listener_(listener), trace_(std::move(trace)) {}
+  MediagwChannel(std::string server, SoupSession* session, Listener* listener, std::string trace,
+                 std::string token)
+      : server_(std::move(server)),
+        session_(session),
+        listener_(listener),
+        trace_(std::move(trace)),
+        token_(std::move(token)) {}
 
   ~MediagwChannel() override {
     if (ws_) g_signal_handlers_disconnect_by_data(ws_.get(), this);
@@ -91,6 +96,7 @@ class MediagwChannel final : public SignalingChannel {
     json_object_set_string_member(join, "type", "join");
     json_object_set_string_member(join, "room", room_.c_str());
     json_object_set_string_member(join, "name", name_.c_str());
+    if (!token_.empty()) json_object_set_string_member(join, "token", token_.c_str());
     Send(join);
   }
 
@@ -168,6 +174,7 @@ class MediagwChannel final : public SignalingChannel {
   SoupSession* session_;
   Listener* listener_;
   const std::string trace_;
+  const std::string token_;
   std::string room_, name_;
   GRef<SoupWebsocketConnection> ws_;
   bool leaving_ = false;
@@ -178,8 +185,9 @@ class MediagwChannel final : public SignalingChannel {
 
 std::unique_ptr<SignalingChannel> MakeMediagwChannel(const std::string& server, SoupSession* session,
                                                      SignalingChannel::Listener* listener,
-                                                     const std::string& trace_name) {
-  return std::make_unique<MediagwChannel>(server, session, listener, trace_name);
+                                                     const std::string& trace_name,
+                                                     const std::string& token) {
+  return std::make_unique<MediagwChannel>(server, session, listener, trace_name, token);
 }
 
 }  // namespace mediagw::client

@@ -46,9 +46,11 @@ class SignalingChannel {
 };
 
 // server: ws://HOST:PORT (mediagw) or http://HOST:PORT/janus (Janus).
+// `token`: sent with the join (empty: none).
 std::unique_ptr<SignalingChannel> MakeMediagwChannel(const std::string& server, SoupSession* session,
                                                      SignalingChannel::Listener* listener,
-                                                     const std::string& trace_name);
+                                                     const std::string& trace_name,
+                                                     const std::string& token = "");
 std::unique_ptr<SignalingChannel> MakeJanusChannel(const std::string& server, SoupSession* session,
                                                    SignalingChannel::Listener* listener,
                                                    const std::string& trace_name);

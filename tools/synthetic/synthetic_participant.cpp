@@ -1,5 +1,7 @@
 #include "synthetic_participant.h"
 
+#include "auth.h"
+
 #include <agent.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/rtp/rtp.h>
@@ -124,11 +126,22 @@ SyntheticParticipant::~SyntheticParticipant() {
 
 gint64 SyntheticParticipant::NowMs() const { return (g_get_monotonic_time() - join_time_us_) / 1000; }
 
+std::string SyntheticParticipant::Token() const {
+  if (!options_.token.empty() || options_.api_key.empty()) return options_.token;
+  auth::Claims c;
+  c.key = options_.api_key;
+  c.room = options_.room;
+  c.identity = name_;
+  c.grants = auth::kJoin | auth::kPublish | auth::kSubscribe | auth::kChat;
+  return auth::Mint(options_.api_secret, c, g_get_real_time() / G_USEC_PER_SEC, 3600);
+}
+
 void SyntheticParticipant::Start() {
   join_time_us_ = g_get_monotonic_time();
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
   channel_ = options_.protocol == "janus" ? MakeJanusChannel(options_.server, session_, this, name_)
-                                          : MakeMediagwChannel(options_.server, session_, this, name_);
+                                          : MakeMediagwChannel(options_.server, session_, this, name_,
+                                                               Token());
   channel_->Join(options_.room, name_, options_.publish);
 }
 

@@ -25,6 +25,10 @@ struct Options {
   std::string server = "ws://127.0.0.1:8080";
   std::string protocol = "mediagw";  // or "janus" (server then is http://HOST:PORT/janus)
   std::string room = "demo";
+  // With authentication on: one token for every participant, or an API key and secret to mint
+  // one per participant (identity = its name).
+  std::string token;
+  std::string api_key, api_secret;
   bool publish = true;
   bool subscribe = true;
   bool decode = true;
@@ -87,6 +91,7 @@ class SyntheticParticipant final : public SignalingChannel::Listener {
   void AnswerLight(const std::string& offer);
   void OnLightRtp(const uint8_t* data, size_t len);  // the transport's I/O thread
   gint64 NowMs() const;
+  std::string Token() const;  // the join token, if any
 
   const std::string name_;
   const Options options_;
