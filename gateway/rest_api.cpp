@@ -4,6 +4,7 @@
 
 #include "messages.h"
 #include "protocol.h"
+#include "rest_bodies.h"
 #include "rtmp_url.h"
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_rest_debug);
@@ -11,12 +12,7 @@ GST_DEBUG_CATEGORY_STATIC(mediagw_rest_debug);
 
 namespace mediagw {
 
-using signaling::FieldKind;
-using signaling::FieldSpec;
-
 namespace {
-
-constexpr gsize kMaxRequestBody = 64 * 1024;
 
 struct ErrorInfo {
   ApiError error;
@@ -57,35 +53,10 @@ ApiResult Reply(guint status, JsonNode* body) {
   return ApiReply{status, GRef<JsonNode>::Adopt(body)};
 }
 
-/* ---- body tables ---- */
-
-// The composite's settings, shared by restream and HLS bodies. Ranges are checked once, by
-// CheckRestreamSettings; the table checks types.
-#define MEDIAGW_SETTINGS_FIELDS                                                                   \
-  {.name = "layout", .kind = FieldKind::kString, .max_len = 16},                                  \
-      {.name = "width", .kind = FieldKind::kInt, .min = -1000000, .max = 1000000},                \
-      {.name = "height", .kind = FieldKind::kInt, .min = -1000000, .max = 1000000},               \
-      {.name = "fps", .kind = FieldKind::kInt, .min = -1000000, .max = 1000000},                  \
-      {.name = "video_bitrate_kbps", .kind = FieldKind::kInt, .min = -1000000, .max = 1000000}, { \
-    .name = "audio_bitrate_kbps", .kind = FieldKind::kInt, .min = -1000000, .max = 1000000        \
-  }
-
-constexpr FieldSpec kRoomBody[] = {
-    {.name = "name", .kind = FieldKind::kString, .required = true, .max_len = 64},
-};
-constexpr FieldSpec kRestreamBody[] = {
-    {.name = "url",
-     .kind = FieldKind::kString,
-     .required = true,
-     .max_len = signaling::kMaxRtmpUrlBytes},
-    MEDIAGW_SETTINGS_FIELDS,
-};
-constexpr FieldSpec kHlsBody[] = {MEDIAGW_SETTINGS_FIELDS};
-constexpr FieldSpec kInviteBody[] = {
-    {.name = "ttl_s", .kind = FieldKind::kInt, .min = 60, .max = 30 * 86400},
-    {.name = "grants", .kind = FieldKind::kStringArray, .max_len = 5},
-    {.name = "name", .kind = FieldKind::kString, .max_len = 256},
-};
+using signaling::kHlsBody;
+using signaling::kInviteBody;
+using signaling::kRestreamBody;
+using signaling::kRoomBody;
 
 /* ---- JSON answers ---- */
 
@@ -393,16 +364,14 @@ void RestApi::Handle(SoupServerMessage* msg, const std::string& path) {
     auto bytes = GRef<GBytes>::Adopt(soup_message_body_flatten(body));
     gsize size = 0;
     const char* text = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
-    if (size > kMaxRequestBody)
-      return Finish(msg, Fail(ApiError::kTooLarge, "request body is larger than 65536 bytes"));
-    r.parser = GRef<JsonParser>::Adopt(json_parser_new_immutable());
-    if (!json_parser_load_from_data(r.parser.get(), text ? text : "", static_cast<gssize>(size),
-                                    nullptr) ||
-        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(r.parser.get())))
-      return Finish(msg, Fail(ApiError::kBadJson, "the body must be a JSON object"));
-    r.body = json_node_get_object(json_parser_get_root(r.parser.get()));
-    if (auto problem = signaling::CheckFields(r.body, route->body, true))
-      return Finish(msg, Fail(ApiError::kBadField, problem->message));
+    if (auto problem = signaling::ReadRestBody(std::string_view(text ? text : "", size),
+                                               route->body, &r.parser, &r.body)) {
+      using Kind = signaling::BodyProblem::Kind;
+      ApiError e = problem->kind == Kind::kTooLarge  ? ApiError::kTooLarge
+                   : problem->kind == Kind::kBadJson ? ApiError::kBadJson
+                                                     : ApiError::kBadField;
+      return Finish(msg, Fail(e, problem->message));
+    }
   }
   ApiResult result = (this->*(route->handler))(r);
   if (!std::holds_alternative<ApiDeferred>(result)) Finish(msg, result);

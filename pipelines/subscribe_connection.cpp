@@ -7,6 +7,7 @@
 
 #include "gstmediagwtransportsink.h"
 #include "main_context.h"
+#include "subscribe_answer.h"
 
 GST_DEBUG_CATEGORY_STATIC(mediagw_subscribe_debug);
 #define GST_CAT_DEFAULT mediagw_subscribe_debug
@@ -37,13 +38,6 @@ std::string ResolveHost(const std::string& host) {
     g_error_free(error);
   }
   return out;
-}
-
-// The SDP attribute value of `key` in media `m`, else at session level, else "".
-std::string Attribute(const GstSDPMessage* msg, const GstSDPMedia* m, const char* key) {
-  const char* v = m ? gst_sdp_media_get_attribute_val(m, key) : nullptr;
-  if (!v) v = gst_sdp_message_get_attribute_val(msg, key);
-  return v ? v : "";
 }
 
 }  // namespace
@@ -227,38 +221,17 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
     done("no subscribe offer is waiting for an answer");
     return;
   }
-  GstSDPMessage* raw = nullptr;
-  gst_sdp_message_new(&raw);
-  GUnique<GstSDPMessage> msg(raw);
-  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
-                                   static_cast<guint>(sdp.size()), msg.get()) != GST_SDP_OK) {
-    done("SDP does not parse");
+  // The offer stays outstanding on any error: the client may answer again.
+  std::vector<std::string> mids;
+  for (size_t i = 0; i < offered_slots_; i++) mids.push_back(slots_[i].mid);
+  std::string error;
+  std::optional<SubscribeAnswer> answer = ReadSubscribeAnswer(sdp, mids, &error);
+  if (!answer) {
+    done(error);
     return;
   }
-  // The offer stays outstanding on any error below: the client may answer again.
-  if (gst_sdp_message_medias_len(msg.get()) != offered_slots_) {
-    done("the answer has " + std::to_string(gst_sdp_message_medias_len(msg.get())) +
-         " media sections, the offer " + std::to_string(offered_slots_));
-    return;
-  }
-  const GstSDPMedia* first = nullptr;
-  std::vector<bool> accepted(offered_slots_, false);
-  for (guint i = 0; i < offered_slots_; i++) {
-    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
-    const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
-    if (mid && slots_[i].mid != mid) {
-      done("media section " + std::to_string(i) + " has mid " + mid + ", the offer " + slots_[i].mid);
-      return;
-    }
-    bool rejected = gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only");
-    bool inactive = gst_sdp_media_get_attribute_val(m, "inactive") != nullptr ||
-                    gst_sdp_media_get_attribute_val(m, "sendonly") != nullptr;
-    accepted[i] = !rejected && !inactive;
-    if (!first && !rejected) first = m;
-  }
-  if (!first) {
-    // Everything declined (a client that only publishes, like a browser's screen share): no
-    // transport to set up.
+  if (answer->declined_all) {
+    // No transport to set up.
     for (guint i = 0; i < offered_slots_; i++) {
       slots_[i].accepted = false;
       UnlinkSlot(slots_[i]);
@@ -268,38 +241,16 @@ void SubscribeConnection::HandleAnswer(const std::string& sdp, DoneCallback done
     if (renegotiate_) Negotiate();
     return;
   }
-  std::string ufrag = Attribute(msg.get(), first, "ice-ufrag");
-  std::string pwd = Attribute(msg.get(), first, "ice-pwd");
-  std::string fingerprint = Attribute(msg.get(), first, "fingerprint");
-  std::string setup = Attribute(msg.get(), first, "setup");
-  if (ufrag.empty() || pwd.empty()) {
-    done("the answer has no ICE credentials");
-    return;
-  }
-  if (fingerprint.empty()) {
-    done("the answer has no DTLS fingerprint");
-    return;
-  }
-  if (setup != "active" && setup != "passive") {
-    done("the answer's a=setup must be active or passive, not \"" + setup + "\"");
-    return;
-  }
-  // We offered actpass: an active client starts DTLS and we serve it.
-  transport_->SetRemote(ufrag, pwd, fingerprint, setup == "passive");
-  for (guint i = 0; i < offered_slots_; i++) {
-    const GstSDPMedia* m = gst_sdp_message_get_media(msg.get(), i);
-    for (guint a = 0; a < gst_sdp_media_attributes_len(m); a++) {
-      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(m, a);
-      if (g_strcmp0(attr->key, "candidate") == 0 && attr->value)
-        transport_->AddRemoteCandidate(std::string("candidate:") + attr->value);
-    }
-  }
+  transport_->SetRemote(answer->ufrag, answer->pwd, answer->fingerprint, answer->dtls_client);
+  for (const auto& c : answer->candidates) transport_->AddRemoteCandidate(c);
+  const std::vector<bool>& accepted = answer->accepted;
+  const bool dtls_client = answer->dtls_client;
   for (guint i = 0; i < offered_slots_; i++) {
     slots_[i].accepted = accepted[i];
     if (!accepted[i]) UnlinkSlot(slots_[i]);
   }
   state_ = State::kIdle;
-  GST_INFO("%s: answer applied (DTLS %s)", name_.c_str(), setup == "passive" ? "client" : "server");
+  GST_INFO("%s: answer applied (DTLS %s)", name_.c_str(), dtls_client ? "client" : "server");
   LinkReadySlots();
   done("");
   if (renegotiate_) Negotiate();

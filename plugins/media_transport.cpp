@@ -8,6 +8,8 @@
 #include <thread>
 #include <cstring>
 
+#include "rtcp_parse.h"
+
 GST_DEBUG_CATEGORY_STATIC(mediagw_transport_debug);
 #define GST_CAT_DEFAULT mediagw_transport_debug
 
@@ -110,10 +112,6 @@ void RunOnIo(std::shared_ptr<MediaTransport> self, std::function<void(MediaTrans
         return G_SOURCE_REMOVE;
       },
       new Call{std::move(self), std::move(fn)}, [](gpointer data) { delete static_cast<Call*>(data); });
-}
-
-uint32_t ReadU32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
 }
 
 }  // namespace
@@ -383,45 +381,41 @@ void MediaTransport::OnRecv(NiceAgent*, guint, guint, guint len, gchar* buf, gpo
   auto* self = static_cast<MediaTransport*>(data);
   if (len < 1) return;
   auto* p = reinterpret_cast<const uint8_t*>(buf);
-  // RFC 7983: 20..63 DTLS, 128..191 RTP/RTCP (RTCP when the packet type is 192..223).
-  if (p[0] >= 20 && p[0] <= 63) {
-    if (self->dtls_) {
-      self->dtls_started_ = true;
-      self->HandleDtls(self->dtls_->Feed(p, len));
+  switch (ClassifyPacket(p, len, kMaxRtp)) {
+    case PacketClass::kDtls:
+      if (self->dtls_) {
+        self->dtls_started_ = true;
+        self->HandleDtls(self->dtls_->Feed(p, len));
+      }
+      return;
+    case PacketClass::kRtcp: {
+      uint8_t copy[kMaxRtp];
+      memcpy(copy, p, len);
+      self->HandleRtcp(copy, static_cast<int>(len));
+      return;
     }
-    return;
-  }
-  if (p[0] < 128 || p[0] > 191 || len < 12 || len > kMaxRtp) return;
-  uint8_t copy[kMaxRtp];
-  memcpy(copy, p, len);
-  if (p[1] >= 192 && p[1] <= 223) {
-    self->HandleRtcp(copy, static_cast<int>(len));
-  } else if (self->callbacks_.on_rtp) {
-    // srtp_ is only ever set on this thread (and freed by the destructor): no lock to read it.
-    SrtpSession* srtp = self->srtp_.get();
-    int n = static_cast<int>(len);
-    if (srtp && srtp->UnprotectRtp(copy, &n)) self->callbacks_.on_rtp(copy, static_cast<size_t>(n));
+    case PacketClass::kRtp: {
+      if (!self->callbacks_.on_rtp) return;
+      uint8_t copy[kMaxRtp];
+      memcpy(copy, p, len);
+      // srtp_ is only ever set on this thread (and freed by the destructor): no lock to read it.
+      SrtpSession* srtp = self->srtp_.get();
+      int n = static_cast<int>(len);
+      if (srtp && srtp->UnprotectRtp(copy, &n))
+        self->callbacks_.on_rtp(copy, static_cast<size_t>(n));
+      return;
+    }
+    case PacketClass::kStun:  // libnice answers STUN itself
+    case PacketClass::kOther:
+      return;
   }
 }
 
 void MediaTransport::HandleRtcp(uint8_t* data, int len) {
   SrtpSession* srtp = srtp_.get();  // set on this thread only, freed by the destructor
   if (!srtp || !srtp->UnprotectRtcp(data, &len)) return;
-  // A compound packet: walk it, acting on PLI and FIR (keyframe requests); NACKs go unanswered.
-  int off = 0;
-  while (off + 4 <= len) {
-    const uint8_t* h = data + off;
-    int fmt = h[0] & 0x1f;
-    int pt = h[1];
-    int plen = ((h[2] << 8) | h[3]) * 4 + 4;
-    if ((h[0] >> 6) != 2 || off + plen > len) break;
-    if (pt == 206 && fmt == 1 && plen >= 12) {
-      RequestKeyframe(ReadU32(h + 8));
-    } else if (pt == 206 && fmt == 4) {
-      for (int fci = 12; fci + 8 <= plen; fci += 8) RequestKeyframe(ReadU32(h + fci));
-    }
-    off += plen;
-  }
+  // Keyframe requests (PLI, FIR) go upstream; NACKs go unanswered.
+  for (uint32_t ssrc : KeyframeRequests(data, static_cast<size_t>(len))) RequestKeyframe(ssrc);
 }
 
 void MediaTransport::RequestKeyframe(uint32_t ssrc) {
