@@ -1,11 +1,16 @@
 // mediagw: the media gateway daemon.
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <gst/gst.h>
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "auth.h"
 #include "config.h"
@@ -78,6 +83,31 @@ gboolean OnReloadSignal(gpointer data) {
 bool IsLoopback(const std::string& host) {
   auto address = mediagw::GRef<GInetAddress>::Adopt(g_inet_address_new_from_string(host.c_str()));
   return address && g_inet_address_get_is_loopback(address.get());
+}
+
+// What libnice gathers by default (every interface's addresses but loopback and IPv6
+// link-local), plus loopback: a gateway serving loopback is used from this machine, where
+// clients may gather 127.0.0.1 only (tests, tools) or the interfaces only (browsers).
+std::vector<std::string> LoopbackAndInterfaceAddresses() {
+  std::vector<std::string> out = {"127.0.0.1"};
+  struct ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (struct ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
+    int family = i->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    auto address = mediagw::GRef<GInetAddress>::Adopt(g_inet_address_new_from_bytes(
+        family == AF_INET
+            ? reinterpret_cast<const guint8*>(&reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : reinterpret_cast<const guint8*>(
+                  &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr),
+        family == AF_INET ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6));
+    if (g_inet_address_get_is_link_local(address.get())) continue;
+    mediagw::GCharPtr text(g_inet_address_to_string(address.get()));
+    out.emplace_back(text.get());
+  }
+  freeifaddrs(list);
+  return out;
 }
 
 // mediagw token ...: prints a signed token (or a meeting link holding one).
@@ -217,6 +247,8 @@ int main(int argc, char** argv) {
     if (config.tls_cert.empty() != config.tls_key.empty())
       throw mediagw::ConfigError("--tls-cert and --tls-key go together");
     config.auth.no_auth = no_auth;
+    if (IsLoopback(config.listen_host) && config.ice.local_addresses.empty())
+      config.ice.local_addresses = LoopbackAndInterfaceAddresses();
     LoadKeys(config, &keys);
     // Secure by default: without keys, only this machine may reach the gateway.
     if (keys.empty() && !no_auth && !IsLoopback(config.listen_host))

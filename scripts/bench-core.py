@@ -55,7 +55,7 @@ def rss_mb(pid):
 
 
 def client(port, *args):
-    return subprocess.Popen([CLIENT, "--server", f"ws://127.0.0.1:{port}", *args],
+    return subprocess.Popen([CLIENT, "--server", f"ws://127.0.0.1:{port}", "--local-address", "127.0.0.1", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 

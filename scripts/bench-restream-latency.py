@@ -39,7 +39,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         gw, port = core.start_gateway(tmp)
         nginx, rtmp_port = restream.start_nginx(tmp)
-        client = subprocess.Popen([CLIENT, "--server", f"ws://127.0.0.1:{port}", "--room", "lat", "--name", "Flash",
+        client = subprocess.Popen([CLIENT, "--server", f"ws://127.0.0.1:{port}", "--local-address", "127.0.0.1",
+                                   "--room", "lat", "--name", "Flash",
                                    "--pattern", "flash", "--publish-only", "--duration", str(args.seconds + 30)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ffmpeg = None

@@ -96,7 +96,8 @@ def measure(args, n):
     with tempfile.TemporaryDirectory() as tmp:
         gw, port = core.start_gateway(tmp, f"[restream]\nx264_preset={args.x264_preset}\n")
         nginx, rtmp_port = start_nginx(tmp)
-        load = subprocess.Popen([LOAD, "--server", f"ws://127.0.0.1:{port}", "--publishers", str(n),
+        load = subprocess.Popen([LOAD, "--server", f"ws://127.0.0.1:{port}", "--local-address", "127.0.0.1",
+                                 "--publishers", str(n),
                                  "--duration", str(3 * args.seconds + 20), "--warmup", "1"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

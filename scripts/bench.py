@@ -42,7 +42,7 @@ class Mediagw:
             self.log.seek(0)
             m = re.search(r"mediagw listening on 127\.0\.0\.1:(\d+)", self.log.read())
             if m:
-                self.args = ["--server", f"ws://127.0.0.1:{m.group(1)}"]
+                self.args = ["--server", f"ws://127.0.0.1:{m.group(1)}", "--local-address", "127.0.0.1"]
                 return self.proc.pid
             time.sleep(0.05)
         raise RuntimeError("mediagw did not start")

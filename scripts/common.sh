@@ -11,7 +11,7 @@ DEB_PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   libssl-dev libsrtp2-dev openssl glib-networking nginx libnginx-mod-rtmp ffmpeg libjwt-dev
-  gstreamer1.0-x
+  gstreamer1.0-x iproute2
   libsoup-3.0-dev libjson-glib-dev libgtest-dev meson ninja-build pkg-config g++
   nodejs npm chromium
 )

@@ -201,8 +201,9 @@ std::string GatewayProcess::Log() const {
 }
 
 ClientProcess::ClientProcess(const std::string& server, const std::vector<std::string>& args) {
+  // Tests stay on loopback (the gateways they start gather 127.0.0.1 only).
   std::vector<std::string> argv = {Env("MEDIAGW_CLIENT_BIN", "build/tools/mediagw-client"),
-                                   "--server", server};
+                                   "--server", server, "--local-address", "127.0.0.1"};
   argv.insert(argv.end(), args.begin(), args.end());
   started_us_ = g_get_monotonic_time();
   proc_ = Spawn(argv, dir_.path() + "/report.json", dir_.path() + "/err.log");

@@ -16,7 +16,8 @@ TEST(Load, ShortRunReportsConsistentNumbers) {
   GatewayProcess gw;
   TempDir dir;
   std::string out = dir.path() + "/load.json", err = dir.path() + "/load.err";
-  std::string cmd = std::string(g_getenv("MEDIAGW_LOAD_BIN")) + " --server " + gw.ws_url() +
+  std::string cmd = std::string(g_getenv("MEDIAGW_LOAD_BIN")) + " --local-address 127.0.0.1" +
+                    " --server " + gw.ws_url() +
                     " --publishers 1 --subscribers 3 --duration 8 --warmup 4 --server-pid " +
                     std::to_string(gw.pid()) + " > " + out + " 2> " + err;
   ASSERT_EQ(system(cmd.c_str()), 0);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   gchar* room = nullptr;
   gchar* name = nullptr;
   gchar* token = nullptr;
+  gchar** local_addresses = nullptr;
   gint participants = 1;
   gdouble duration = 10;
   gboolean publish_only = FALSE, subscribe_only = FALSE, no_decode = FALSE;
@@ -32,6 +33,9 @@ int main(int argc, char** argv) {
       {"token", 't', 0, G_OPTION_ARG_STRING, &token,
        "Join with this token (with auth on; or set MEDIAGW_API_KEY and MEDIAGW_API_SECRET to mint "
        "one per participant)", "TOKEN"},
+      {"local-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &local_addresses,
+       "An address ICE may gather (repeatable; default: every interface but loopback, as a "
+       "browser)", "ADDR"},
       {"participants", 'n', 0, G_OPTION_ARG_INT, &participants, "Participants in this process (default 1)", "N"},
       {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds to stay (default 10)", "SECONDS"},
       {"publish-only", 0, 0, G_OPTION_ARG_NONE, &publish_only, "Publish, subscribe to nothing", nullptr},
@@ -64,6 +68,8 @@ int main(int argc, char** argv) {
   if (server) options.server = server;
   if (room) options.room = room;
   if (token) options.token = token;
+  for (gchar** a = local_addresses; a && *a; a++) options.local_addresses.emplace_back(*a);
+  g_strfreev(local_addresses);
   g_free(token);
   if (const char* k = g_getenv("MEDIAGW_API_KEY")) options.api_key = k;
   if (const char* s = g_getenv("MEDIAGW_API_SECRET")) options.api_secret = s;

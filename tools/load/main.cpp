@@ -50,12 +50,13 @@ int main(int argc, char** argv) {
   LoadOptions o;
   gchar* server = nullptr;
   gchar* protocol = nullptr;
-  gchar* local_address = nullptr;
+  gchar** local_addresses = nullptr;
   GOptionEntry entries[] = {
       {"protocol", 0, 0, G_OPTION_ARG_STRING, &protocol,
        "mediagw (default) or janus (then --server is http://HOST:8088/janus)", "NAME"},
-      {"local-address", 0, 0, G_OPTION_ARG_STRING, &local_address,
-       "Address the generator's ICE uses (default 127.0.0.1)", "ADDR"},
+      {"local-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &local_addresses,
+       "An address the generator's ICE may use (repeatable; default: every interface but "
+       "loopback, as a browser)", "ADDR"},
       {"server", 's', 0, G_OPTION_ARG_STRING, &server, "Gateway URL (default ws://127.0.0.1:8080)", "URL"},
       {"rooms", 'r', 0, G_OPTION_ARG_INT, &o.rooms, "Rooms to spread over (default 1)", "R"},
       {"publishers", 'p', 0, G_OPTION_ARG_INT, &o.publishers, "Publish-only participants (default 0)", "P"},
@@ -85,10 +86,10 @@ int main(int argc, char** argv) {
   Options base;
   base.server = server ? server : "ws://127.0.0.1:8080";
   base.protocol = protocol ? protocol : "mediagw";
-  if (local_address) base.local_addresses = {local_address};
+  for (gchar** a = local_addresses; a && *a; a++) base.local_addresses.emplace_back(*a);
   g_free(server);
   g_free(protocol);
-  g_free(local_address);
+  g_strfreev(local_addresses);
   if (base.protocol != "mediagw" && base.protocol != "janus") {
     fprintf(stderr, "mediagw-load: --protocol must be mediagw or janus\n");
     return 2;

@@ -41,7 +41,9 @@ struct Options {
   std::string pattern = "ball";
   double mute_video_at = -1;        // seconds after start; < 0: never
   double mute_video_for = 3;
-  std::vector<std::string> local_addresses = {"127.0.0.1"};
+  // Addresses ICE gathers; empty: libnice's default, every interface but loopback (what a
+  // browser gathers). Tests on loopback give 127.0.0.1.
+  std::vector<std::string> local_addresses;
   // mediagw-load: publish this pre-encoded loop instead of encoding live (VP8 only).
   std::shared_ptr<const EncodedLoop> loop;
   // mediagw-load: record when each VP8 frame is sent and measure when it arrives.
