@@ -1,10 +1,10 @@
 // mediagw: the media gateway daemon.
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <gst/gst.h>
 
 #include <cstdio>
 #include <cstring>
@@ -97,10 +97,10 @@ std::vector<std::string> LoopbackAndInterfaceAddresses() {
     int family = i->ifa_addr->sa_family;
     if (family != AF_INET && family != AF_INET6) continue;
     auto address = mediagw::GRef<GInetAddress>::Adopt(g_inet_address_new_from_bytes(
-        family == AF_INET
-            ? reinterpret_cast<const guint8*>(&reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
-            : reinterpret_cast<const guint8*>(
-                  &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr),
+        family == AF_INET ? reinterpret_cast<const guint8*>(
+                                &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
+                          : reinterpret_cast<const guint8*>(
+                                &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr),
         family == AF_INET ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6));
     if (g_inet_address_get_is_link_local(address.get())) continue;
     mediagw::GCharPtr text(g_inet_address_to_string(address.get()));
@@ -116,8 +116,8 @@ int TokenCommand(int argc, char** argv) {
         *grants = nullptr, *ttl = nullptr, *link = nullptr;
   GOptionEntry entries[] = {
       {"key", 0, 0, G_OPTION_ARG_STRING, &key, "API key (default: $MEDIAGW_API_KEY)", "KEY"},
-      {"secret", 0, 0, G_OPTION_ARG_STRING, &secret,
-       "API secret (default: $MEDIAGW_API_SECRET)", "SECRET"},
+      {"secret", 0, 0, G_OPTION_ARG_STRING, &secret, "API secret (default: $MEDIAGW_API_SECRET)",
+       "SECRET"},
       {"room", 0, 0, G_OPTION_ARG_STRING, &room, "Room name, or * for every room", "ROOM"},
       {"identity", 0, 0, G_OPTION_ARG_STRING, &identity, "Who the holder is (sub)", "ID"},
       {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name", "NAME"},
@@ -145,8 +145,10 @@ int TokenCommand(int argc, char** argv) {
   const char* k = key ? key : g_getenv("MEDIAGW_API_KEY");
   const char* sec = secret ? secret : g_getenv("MEDIAGW_API_SECRET");
   std::string why;
-  if (!k || !sec) why = "--key and --secret (or MEDIAGW_API_KEY and MEDIAGW_API_SECRET) are needed";
-  else if (!(why = mediagw::auth::CheckKey(k)).empty() || !(why = mediagw::auth::CheckSecret(sec)).empty()) {
+  if (!k || !sec)
+    why = "--key and --secret (or MEDIAGW_API_KEY and MEDIAGW_API_SECRET) are needed";
+  else if (!(why = mediagw::auth::CheckKey(k)).empty() ||
+           !(why = mediagw::auth::CheckSecret(sec)).empty()) {
   } else if (!room || (strcmp(room, "*") != 0 && !mediagw::signaling::IsValidRoomName(room)))
     why = "--room must be a room name (A-Z a-z 0-9 _ -) or *";
   else if (link && strcmp(room, "*") == 0)
@@ -281,9 +283,10 @@ int main(int argc, char** argv) {
     mediagw::RoomRegistry rooms(config, main_context);
     const mediagw::auth::KeyStore* auth_keys = keys.empty() ? nullptr : &keys;
     if (!auth_keys && no_auth && !IsLoopback(config.listen_host))
-      g_warning("--no-auth: %s serves without authentication; anyone who reaches it may join, "
-                "delete rooms and restream anywhere",
-                config.listen_host.c_str());
+      g_warning(
+          "--no-auth: %s serves without authentication; anyone who reaches it may join, "
+          "delete rooms and restream anywhere",
+          config.listen_host.c_str());
     mediagw::HttpApi api(config, rooms, auth_keys, main_context);
     try {
       api.Listen();

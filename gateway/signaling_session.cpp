@@ -180,7 +180,9 @@ void SignalingSession::Join(const signaling::ClientMessage& m) {
       Send(signaling::Error(ErrorCode::kUnauthorized, "a join token needs a sub (identity)", m.id));
       return;
     }
-    identity = v.claims->identity;
+    // A screen share is a second participant of the same person: it replaces only an earlier
+    // screen share of theirs.
+    identity = v.claims->identity + (m.screen ? "#screen" : "");
     grants = v.claims->grants & auth::kAdmin ? auth::kAllGrants : v.claims->grants;
     if (!v.claims->name.empty()) name = v.claims->name;  // the token's name is the one vouched for
   }

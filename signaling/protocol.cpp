@@ -27,6 +27,7 @@ constexpr FieldSpec kJoinFields[] = {
     {.name = "room", .kind = FieldKind::kString, .required = true, .max_len = 64},
     {.name = "name", .kind = FieldKind::kString, .required = true, .max_len = 256},
     {.name = "token", .kind = FieldKind::kString, .max_len = kMaxToken},
+    {.name = "screen", .kind = FieldKind::kBool},
 };
 constexpr FieldSpec kSdpFields[] = {
     {.name = "sdp", .kind = FieldKind::kString, .required = true, .max_len = kMaxSdp},
@@ -75,6 +76,8 @@ void Store(ClientMessage& m, const FieldSpec& f, JsonNode* node) {
     if (name == "sdp_mline_index") m.mline_index = static_cast<uint32_t>(json_node_get_int(node));
   } else if (name == "muted") {
     m.muted = json_node_get_boolean(node);
+  } else if (name == "screen") {
+    m.screen = json_node_get_boolean(node);
   }
 }
 

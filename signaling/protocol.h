@@ -60,6 +60,7 @@ struct ClientMessage {
   std::string room;
   std::string name;
   std::string token;  // empty when the client sent none
+  bool screen = false;  // a second connection of the same person that shares a screen
   // publish, subscribe_answer
   std::string sdp;
   // ice

@@ -55,11 +55,27 @@ $('copy').addEventListener('click', async () => {
   }
 });
 
+// A pasted meeting link (…/r/ROOM?token=…) names its room and token; a bare token goes with the
+// room typed above.
+function meetingFrom(pasted) {
+  const text = pasted.trim();
+  if (!text) return { room: $('room').value, token: '' };
+  try {
+    const u = new URL(text);
+    const m = u.pathname.match(/^\/r\/([A-Za-z0-9_-]{1,64})$/);
+    if (m && u.searchParams.get('token')) return { room: m[1], token: u.searchParams.get('token') };
+  } catch { /* not a URL: a token */ }
+  return { room: $('room').value, token: text };
+}
+
 $('join').addEventListener('submit', (e) => {
   e.preventDefault();
   localStorage.setItem('mediagw.name', $('name').value);
   preview?.getTracks().forEach((t) => t.stop());
-  location.href = `/r/${encodeURIComponent($('room').value)}?name=${encodeURIComponent($('name').value)}`;
+  const { room, token } = meetingFrom($('token').value);
+  const q = new URLSearchParams({ name: $('name').value });
+  if (token) q.set('token', token);
+  location.href = `/r/${encodeURIComponent(room)}?${q}`;
 });
 
 updateInvite();

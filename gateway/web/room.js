@@ -30,6 +30,38 @@ const state = {
 };
 window.mediagw = state;
 
+// The meeting's token (when the gateway asks for one): from the link's ?token=, kept for this
+// tab and taken out of the address bar, so that sharing the page's address never hands it on.
+const tokenKey = `mediagw.token.${room}`;
+if (params.get('token')) {
+  sessionStorage.setItem(tokenKey, params.get('token'));
+  params.delete('token');
+  history.replaceState(null, '', `${location.pathname}${params.toString() ? `?${params}` : ''}`);
+}
+const token = sessionStorage.getItem(tokenKey);
+
+// The token's claims, read without checking them (the gateway does): its name and expiry.
+function tokenClaims(t) {
+  try {
+    const b64 = t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+}
+const claims = token ? tokenClaims(token) : null;
+
+function joinMessage(name, extra = {}) {
+  return { type: 'join', room, name, ...(token ? { token } : {}), ...extra };
+}
+
+// A failure that retrying cannot mend: say it plainly and stop.
+function stopWith(text) {
+  state.leaving = true;
+  setStatus(text, true);
+}
+
 function setStatus(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
@@ -265,7 +297,7 @@ async function shareScreen(streamForTests) {
   const screen = { ws, pc: null, sub: null, stream };
   state.screen = screen;
   stream.getVideoTracks()[0].addEventListener('ended', stopScreen);
-  ws.onopen = () => send({ type: 'join', room, name: `${state.name} (screen)` }, ws);
+  ws.onopen = () => send(joinMessage(`${state.name} (screen)`, { screen: true }), ws);
   ws.onmessage = async (e) => {
     const msg = JSON.parse(e.data);
     if (msg.type === 'joined') {
@@ -403,14 +435,26 @@ const handlers = {
   },
   error(msg) {
     if (msg.code === 'room_full') {
-      state.leaving = true;
-      setStatus('This room is full. Try again later or pick another room.', true);
+      stopWith('This room is full. Try again later or pick another room.');
+      return;
+    }
+    if (msg.code === 'unauthorized') {
+      stopWith(token ? `This meeting link is not valid (${msg.message}). Ask the host for a new invite link.`
+                     : 'This meeting needs an invite link. Ask the host for one.');
+      return;
+    }
+    if (msg.code === 'forbidden' && !state.participantId) {
+      stopWith(`This link does not let you join this room (${msg.message}).`);
       return;
     }
     setStatus(`${msg.code}: ${msg.message}`, true);
   },
   left(msg) {
     if (msg.reason === 'left') return;
+    if (msg.reason === 'replaced') {
+      stopWith('You joined this meeting from another tab or device; this one has left.');
+      return;
+    }
     state.leaving = msg.reason === 'room_deleted';
     setStatus(msg.reason === 'room_deleted' ? 'The room was closed.' : `removed from the room (${msg.reason})`, true);
   },
@@ -432,7 +476,7 @@ function connect() {
   ws.onopen = () => {
     opened = true;
     setStatus('joining…');
-    send({ type: 'join', room, name: state.name });
+    send(joinMessage(state.name));
   };
   ws.onmessage = (e) => {
     const msg = JSON.parse(e.data);
@@ -471,8 +515,30 @@ $('toggle-side').addEventListener('click', () => {
   $('toggle-side').textContent = hidden ? 'Show people and chat' : 'Hide people and chat';
 });
 
+// With a token, a guest link comes from the gateway (POST .../invites, which needs the host's
+// admin grant); without authentication the room's address is the invitation.
+async function inviteLink() {
+  if (!token) return `${location.origin}/r/${encodeURIComponent(room)}`;
+  const r = await fetch(`/v1/rooms/${encodeURIComponent(room)}/invites`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ttl_s: 86400 }),
+  });
+  const body = await r.json().catch(() => ({}));
+  if (r.status === 403) throw new Error('Only the host can make invite links.');
+  if (!r.ok) throw new Error(`No invite link: ${body.error?.message || r.status}`);
+  return body.url;
+}
+
 $('copy-invite').addEventListener('click', async () => {
-  const link = `${location.origin}/r/${encodeURIComponent(room)}`;
+  let link;
+  try {
+    link = await inviteLink();
+  } catch (e) {
+    setStatus(e.message, true);
+    return;
+  }
+  state.inviteLink = link;
   try {
     await navigator.clipboard.writeText(link);
     $('copy-invite').textContent = 'Copied';
@@ -488,8 +554,12 @@ function start(name) {
 
 if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
   setStatus('This is not a valid room name (letters, digits, - and _).', true);
-} else if (params.get('name')) {
-  start(params.get('name'));
+} else if (token && !claims) {
+  stopWith('This meeting link is damaged (its token cannot be read). Ask the host for a new one.');
+} else if (claims?.exp && claims.exp * 1000 < Date.now()) {
+  stopWith('This meeting link has expired. Ask the host for a new invite link.');
+} else if (params.get('name') || claims?.name) {
+  start(params.get('name') || claims.name);
 } else {
   const form = $('name-form');
   form.hidden = false;

@@ -22,9 +22,10 @@ TEST(Tour, DefaultConfigurationMeetsOnAMachineWithOneNetworkCard) {
   if (geteuid() != 0 || !unshare || !ip)
     GTEST_SKIP() << "needs root, unshare and ip (iproute2) to make a network namespace";
   TempDir dir;
-  const std::string gw = g_getenv("MEDIAGW_BIN") ? g_getenv("MEDIAGW_BIN") : "build/gateway/mediagw";
-  const std::string client =
-      g_getenv("MEDIAGW_CLIENT_BIN") ? g_getenv("MEDIAGW_CLIENT_BIN") : "build/tools/mediagw-client";
+  const std::string gw =
+      g_getenv("MEDIAGW_BIN") ? g_getenv("MEDIAGW_BIN") : "build/gateway/mediagw";
+  const std::string client = g_getenv("MEDIAGW_CLIENT_BIN") ? g_getenv("MEDIAGW_CLIENT_BIN")
+                                                            : "build/tools/mediagw-client";
   const std::string report = dir.path() + "/report.json", log = dir.path() + "/gw.log";
   // Inside the namespace: lo and one interface with an address, nothing else; the gateway as
   // scripts/run.sh starts it; the tour's step 2 word for word.
@@ -48,7 +49,8 @@ TEST(Tour, DefaultConfigurationMeetsOnAMachineWithOneNetworkCard) {
   std::string gateway_log = gw_log ? gw_log : "";
   g_free(gw_log);
   gchar* text = nullptr;
-  ASSERT_TRUE(g_file_get_contents(report.c_str(), &text, nullptr, nullptr)) << errors << gateway_log;
+  ASSERT_TRUE(g_file_get_contents(report.c_str(), &text, nullptr, nullptr))
+      << errors << gateway_log;
   auto people = ReadReport(ParseJson(text).get());
   g_free(text);
   ASSERT_EQ(people.size(), 3u) << errors << gateway_log;
