@@ -6,6 +6,7 @@
 #include <jwt.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "processes.h"
@@ -300,6 +301,91 @@ TEST(Security, ChatJoinsAndConnectionsPerAddressAreLimited) {
   // Others in the room were not dropped.
   a.SendText(R"({"type":"mute","kind":"audio","muted":true})");
   EXPECT_FALSE(a.WaitFor("ack").empty());
+}
+
+// A DNS server on 127.0.0.1:53 that reads queries and never answers: the slowest resolver.
+class SilentDns {
+ public:
+  SilentDns() {
+    GErrorPtr err;
+    socket_ = GRef<GObject>::Adopt(G_OBJECT(g_socket_new(
+        G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, err.out())));
+    auto lo = GRef<GObject>::Adopt(G_OBJECT(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)));
+    auto at =
+        GRef<GObject>::Adopt(G_OBJECT(g_inet_socket_address_new(G_INET_ADDRESS(lo.get()), 53)));
+    bound_ = g_socket_bind(G_SOCKET(socket_.get()), G_SOCKET_ADDRESS(at.get()), TRUE, err.out());
+  }
+  bool bound() const { return bound_; }
+
+ private:
+  GRef<GObject> socket_;
+  bool bound_ = false;
+};
+
+// Inside a network and mount namespace of its own (see the test below): resolv.conf points at
+// SilentDns, so resolving a restream target's name takes the resolver's whole timeout.
+void SlowResolverInsideNamespace() {
+  ASSERT_EQ(system("ip link set lo up"), 0);
+  TempDir dir;
+  std::string conf =
+      dir.Write("resolv.conf", "nameserver 127.0.0.1\noptions timeout:4 attempts:1\n");
+  ASSERT_EQ(system(("mount --bind " + conf + " /etc/resolv.conf").c_str()), 0);
+  SilentDns dns;
+  ASSERT_TRUE(dns.bound());
+  GatewayProcess gw("", Auth::kOn);
+  const std::string api = gw.http_url() + "/v1/rooms";
+  ASSERT_EQ(Call("POST", api, R"({"name":"slow"})"), 201u);
+  unsigned status = 0;
+  std::string body;
+  gint64 posted = g_get_monotonic_time();
+  std::thread post([&] {
+    status =
+        Call("POST", api + "/slow/restreams", R"({"url":"rtmp://ingest.slow.invalid/live/key"})",
+             &body, GatewayProcess::Token("*", "admin", "poster"));
+  });
+  g_usleep(300000);  // the lookup is under way
+  // Meanwhile the main loop serves everyone else at once.
+  gint64 t0 = g_get_monotonic_time();
+  WsClient ws(gw.ws_url() + "/v1/signal");
+  ws.SendText(R"({"type":"join","room":"other","name":"n","token":")" +
+              GatewayProcess::Token("other", "join", "someone") + "\"}");
+  EXPECT_FALSE(ws.WaitFor("joined", 2000).empty());
+  gint64 join_ms = (g_get_monotonic_time() - t0) / 1000;
+  std::string health;
+  EXPECT_EQ(Call("GET", gw.http_url() + "/healthz", "", &health, ""), 200u);
+  gint64 answered_ms = (g_get_monotonic_time() - t0) / 1000;
+  post.join();
+  gint64 post_ms = (g_get_monotonic_time() - posted) / 1000;
+  EXPECT_LT(join_ms, 1000) << "a join waited for the restream's DNS lookup";
+  EXPECT_LT(answered_ms, 1500);
+  EXPECT_GE(post_ms, 3000) << "the resolver was not slow: " << body;
+  EXPECT_EQ(status, 400u) << body;
+  EXPECT_NE(body.find("does not resolve"), std::string::npos) << body;
+  printf("join %lld ms, healthz by %lld ms, restream answered after %lld ms: %s\n",
+         static_cast<long long>(join_ms), static_cast<long long>(answered_ms),
+         static_cast<long long>(post_ms), body.c_str());
+}
+
+TEST(Security, ASlowResolverDelaysOnlyTheRestreamThatWaitsForIt) {
+  if (g_getenv("MEDIAGW_INSIDE_NAMESPACE")) return SlowResolverInsideNamespace();
+  GCharPtr unshare(g_find_program_in_path("unshare"));
+  if (geteuid() != 0 || !unshare)
+    GTEST_SKIP() << "needs root and unshare for a network and mount namespace";
+  std::string cmd =
+      std::string(unshare.get()) +
+      " -n -m --propagation private env -u GTEST_OUTPUT MEDIAGW_INSIDE_NAMESPACE=1 /proc/" +
+      std::to_string(getpid()) +
+      "/exe --gtest_filter=Security.ASlowResolverDelaysOnlyTheRestreamThatWaitsForIt";
+  gchar *out = nullptr, *err = nullptr;
+  gint status = 0;
+  ASSERT_TRUE(g_spawn_command_line_sync(cmd.c_str(), &out, &err, &status, nullptr));
+  std::string text = std::string(out ? out : "") + (err ? err : "");
+  g_free(out);
+  g_free(err);
+  EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << text;
+  EXPECT_NE(text.find("[  PASSED  ] 1 test"), std::string::npos) << text;
+  if (auto at = text.find("join "); at != std::string::npos)
+    printf("%s\n", text.substr(at, text.find('\n', at) - at).c_str());
 }
 
 int RunGateway(const std::vector<std::string>& args, std::string* err,
