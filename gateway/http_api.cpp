@@ -20,24 +20,10 @@ void Respond(SoupServerMessage* msg, guint status, const std::string& body,
   soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
 }
 
-std::string JsonError(const char* code, const std::string& message) {
-  auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
-  json_builder_begin_object(b.get());
-  json_builder_set_member_name(b.get(), "error");
-  json_builder_begin_object(b.get());
-  json_builder_set_member_name(b.get(), "code");
-  json_builder_add_string_value(b.get(), code);
-  json_builder_set_member_name(b.get(), "message");
-  json_builder_add_string_value(b.get(), message.c_str());
-  json_builder_end_object(b.get());
-  json_builder_end_object(b.get());
-  auto root = GRef<JsonNode>::Adopt(json_builder_get_root(b.get()));
-  return signaling::ToJson(root.get());
-}
-
 void RespondError(SoupServerMessage* msg, guint status, const char* code,
                   const std::string& message) {
-  Respond(msg, status, JsonError(code, message));
+  auto body = GRef<JsonNode>::Adopt(ApiErrorJson(code, message));
+  Respond(msg, status, signaling::ToJson(body.get()));
 }
 
 const char* ContentType(const std::string& name) {

@@ -160,7 +160,9 @@ JsonNode* ListJson(const char* member, const std::vector<JsonNode*>& items) {
   return json_builder_get_root(b.get());
 }
 
-JsonNode* ErrorJson(const char* code, const std::string& message) {
+}  // namespace
+
+JsonNode* ApiErrorJson(const char* code, const std::string& message) {
   auto b = GRef<JsonBuilder>::Adopt(json_builder_new_immutable());
   json_builder_begin_object(b.get());
   json_builder_set_member_name(b.get(), "error");
@@ -173,6 +175,8 @@ JsonNode* ErrorJson(const char* code, const std::string& message) {
   json_builder_end_object(b.get());
   return json_builder_get_root(b.get());
 }
+
+namespace {
 
 /* ---- settings ---- */
 
@@ -314,7 +318,7 @@ void RestApi::Finish(SoupServerMessage* msg, const ApiResult& result) {
   }
   if (const auto* f = std::get_if<ApiFailure>(&result)) {
     const ErrorInfo& info = Info(f->error);
-    auto body = GRef<JsonNode>::Adopt(ErrorJson(info.code, f->message));
+    auto body = GRef<JsonNode>::Adopt(ApiErrorJson(info.code, f->message));
     std::string text = signaling::ToJson(body.get());
     soup_server_message_set_status(msg, info.status, nullptr);
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text.data(),

@@ -50,6 +50,8 @@ enum class ApiError {
   kHlsFailed,
 };
 guint ApiErrorStatus(ApiError e);
+// {"error": {"code", "message"}}: the one shape of every error the HTTP server answers.
+JsonNode* ApiErrorJson(const char* code, const std::string& message);
 const char* ApiErrorCode(ApiError e);
 
 struct ApiFailure {
